@@ -1,0 +1,43 @@
+//! The call-end routine (spec §4.3): what happens to the room when a call ends,
+//! whether because the last fresh session left or a moderator ended it for everyone.
+
+use crate::context::{Caller, Ctx};
+use crate::model::{Attendee, RoomType};
+use crate::outcome::Effect;
+
+/// Recording states in which nothing is recording: none (0) and failed (5).
+const RECORDING_IDLE: [i64; 2] = [0, 5];
+
+/// After a session left the call: the call ends only when no session of the room
+/// is still in it with a fresh ping. Stale sessions keep their flags.
+pub fn after_leave(cx: &mut Ctx, caller: &Caller) {
+    if cx.state.room.active_since.is_some() && !cx.state.call_alive(cx.now) {
+        end(cx, caller, false);
+    }
+}
+
+/// Resets the call columns (guarded by `active_since IS NOT NULL`: the loser of a
+/// race stops here), stops a running recording and posts the closing message.
+pub fn end(cx: &mut Ctx, caller: &Caller, for_everyone: bool) {
+    let Some(since) = cx.state.room.active_since else { return };
+    cx.reset_call();
+    if !RECORDING_IDLE.contains(&cx.state.room.call_recording) {
+        cx.effect(Effect::StopRecording);
+    }
+    if for_everyone {
+        cx.system_message(caller, "call_ended_everyone", None);
+        return;
+    }
+    // The activity listener attributes the end to the first user who joined since
+    // the call started ("guests-only" when none did); a one-to-one call that only
+    // one user joined was missed.
+    let joined: Vec<&Attendee> =
+        cx.state.attendees.iter().filter(|a| a.is_user() && a.last_joined_call.is_some_and(|t| t >= since)).collect();
+    let message =
+        if cx.state.room.room_type == RoomType::OneToOne && joined.len() == 1 { "call_missed" } else { "call_ended" };
+    let (actor_type, actor_id) = match joined.first() {
+        Some(a) => (a.actor_type.clone(), a.actor_id.clone()),
+        None => ("guests".to_string(), "guests-only".to_string()),
+    };
+    cx.effect(Effect::SystemMessage { message, actor_type, actor_id, silent: None });
+}

@@ -1,0 +1,162 @@
+//! The working state of one evaluation: the rows as the rules change them, and
+//! the mutations and effects recorded in the order the server performs them.
+//! Later steps of an endpoint see the rows as earlier steps left them.
+
+use crate::json::Value;
+use crate::model::*;
+use crate::outcome::{Effect, Mutation};
+
+/// The resolved caller (spec §1.3).
+#[derive(Clone, Copy, Debug)]
+pub struct Caller {
+    /// Index into `state.attendees`.
+    pub attendee: usize,
+    /// Index into `state.sessions`, when the caller has a room session.
+    pub session: Option<usize>,
+    /// Effective permissions (spec §5.1).
+    pub permissions: Permissions,
+}
+
+pub struct Ctx {
+    pub state: State,
+    pub now: i64,
+    pub params: Params,
+    pub mutations: Vec<Mutation>,
+    pub effects: Vec<Effect>,
+}
+
+fn opt(v: Option<i64>) -> Value {
+    v.map_or(Value::Null, Value::Int)
+}
+
+impl Ctx {
+    pub fn new(state: State, now: i64, params: Params) -> Ctx {
+        Ctx { state, now, params, mutations: Vec::new(), effects: Vec::new() }
+    }
+
+    pub fn attendee(&self, c: &Caller) -> &Attendee {
+        &self.state.attendees[c.attendee]
+    }
+
+    pub fn session(&self, c: &Caller) -> Option<&Session> {
+        c.session.map(|i| &self.state.sessions[i])
+    }
+
+    pub fn effect(&mut self, e: Effect) {
+        self.effects.push(e);
+    }
+
+    /// A system message attributed to the caller.
+    pub fn system_message(&mut self, c: &Caller, message: &'static str, silent: Option<bool>) {
+        let a = self.attendee(c);
+        let e =
+            Effect::SystemMessage { message, actor_type: a.actor_type.clone(), actor_id: a.actor_id.clone(), silent };
+        self.effects.push(e);
+    }
+
+    fn room_mutation(&mut self, set: Vec<(&'static str, Value)>) {
+        if !set.is_empty() {
+            self.mutations.push(Mutation::UpdateRoom { set });
+        }
+    }
+
+    pub fn set_session_in_call(&mut self, index: usize, flags: InCall) {
+        let s = &mut self.state.sessions[index];
+        if s.in_call != flags {
+            s.in_call = flags;
+            let set = vec![("inCall", Value::Int(flags.column()))];
+            self.mutations.push(Mutation::UpdateSession { session_id: s.session_id.clone(), set });
+        }
+    }
+
+    pub fn set_attendee_last_joined_call(&mut self, index: usize, at: i64) {
+        let a = &mut self.state.attendees[index];
+        if a.last_joined_call != Some(at) {
+            a.last_joined_call = Some(at);
+            let set = vec![("lastJoinedCall", Value::Int(at))];
+            self.mutations.push(Mutation::UpdateAttendee { attendee_id: a.attendee_id, set });
+        }
+    }
+
+    pub fn clear_attendee_call_id(&mut self, index: usize) {
+        let a = &mut self.state.attendees[index];
+        if a.call_id.take().is_some() {
+            let set = vec![("callId", Value::Null)];
+            self.mutations.push(Mutation::UpdateAttendee { attendee_id: a.attendee_id, set });
+        }
+    }
+
+    pub fn reset_attendee_permissions(&mut self) {
+        for a in &mut self.state.attendees {
+            if !a.permissions.is_empty() {
+                a.permissions = Permissions::DEFAULT;
+                let set = vec![("permissions", Value::Int(0))];
+                self.mutations.push(Mutation::UpdateAttendee { attendee_id: a.attendee_id, set });
+            }
+        }
+    }
+
+    pub fn set_call_permissions(&mut self, p: Permissions) {
+        if self.state.room.call_permissions != p {
+            self.state.room.call_permissions = p;
+            self.room_mutation(vec![("callPermissions", Value::Int(p.column()))]);
+        }
+    }
+
+    /// `RoomService::setLobby(LOBBY_NONE)` run by `Room::getLobbyState()` once the timer passed.
+    pub fn reset_expired_lobby(&mut self) {
+        let r = &mut self.state.room;
+        if r.lobby_timer_expired(self.now) {
+            r.lobby_state = 0;
+            r.lobby_timer = None;
+            self.room_mutation(vec![("lobbyState", Value::Int(0)), ("lobbyTimer", Value::Null)]);
+        }
+    }
+
+    /// `Room::setActiveSince` after a session went from 0 to `flags` (spec §4.2).
+    /// Returns true when this join started the call.
+    pub fn mark_call_active(&mut self, flags: InCall, is_guest: bool) -> bool {
+        let now = self.now;
+        let r = &mut self.state.room;
+        let mut set = Vec::new();
+        if is_guest && r.room_type == RoomType::Public {
+            r.active_guests += 1;
+            set.push(("activeGuests", Value::Int(r.active_guests)));
+        }
+        if (!is_guest || r.room_type == RoomType::Public) && !r.call_flag.contains(flags) {
+            r.call_flag |= flags;
+            set.push(("callFlag", Value::Int(r.call_flag.column())));
+        }
+        let started = r.active_since.is_none();
+        if started {
+            r.active_since = Some(now);
+            set.push(("activeSince", Value::Int(now)));
+        }
+        self.room_mutation(set);
+        started
+    }
+
+    /// The guarded reset of the call columns when a call ends (spec §4.3).
+    pub fn reset_call(&mut self) {
+        let r = &mut self.state.room;
+        let before = (r.active_since, r.call_flag, r.active_guests, r.call_permissions);
+        r.active_since = None;
+        r.call_flag = InCall::DISCONNECTED;
+        r.active_guests = 0;
+        r.call_permissions = Permissions::DEFAULT;
+        let mut set = Vec::new();
+        if before.0.is_some() {
+            set.push(("activeSince", opt(None)));
+        }
+        if !before.1.is_empty() {
+            set.push(("callFlag", Value::Int(0)));
+        }
+        if before.2 != 0 {
+            set.push(("activeGuests", Value::Int(0)));
+        }
+        if !before.3.is_empty() {
+            set.push(("callPermissions", Value::Int(0)));
+        }
+        self.room_mutation(set);
+    }
+}

@@ -1,0 +1,143 @@
+//! POST `/call/{token}`: join the call, starting it when nobody is in it (spec §3.2).
+
+use crate::call_end;
+use crate::context::{Caller, Ctx};
+use crate::model::*;
+use crate::outcome::{Effect, Outcome, Reason};
+use crate::permissions::{can_start_call, effective, strip_flags};
+
+/// `Config::recordingConsentRequired()` values.
+const CONSENT_REQUIRED: i64 = 1;
+const CONSENT_OPTIONAL: i64 = 2;
+
+pub fn run(cx: &mut Ctx, caller: &Caller) -> Outcome {
+    // 1. Recording consent; a given consent is stored even if a later step fails.
+    let required = cx.state.config.recording_consent;
+    if required != 0 {
+        if cx.params.recording_consent {
+            let a = cx.attendee(caller);
+            let e = Effect::StoreRecordingConsent { actor_type: a.actor_type.clone(), actor_id: a.actor_id.clone() };
+            cx.effect(e);
+        } else if required == CONSENT_REQUIRED
+            || (required == CONSENT_OPTIONAL && cx.state.room.recording_consent == CONSENT_REQUIRED)
+        {
+            return Outcome::error(400, Reason::Consent);
+        }
+    }
+
+    // 2. A one-to-one conversation re-adds whoever left it, before the session check.
+    if cx.state.room.room_type == RoomType::OneToOne {
+        cx.effect(Effect::EnsureOneToOneFilled);
+    }
+
+    // 3. Joining needs a room session.
+    let Some(si) = caller.session else {
+        return Outcome::empty(404, Reason::NoSession);
+    };
+
+    // 4. + 5. Default flags; forcePermissions by a moderator persists before joining.
+    let flags = cx.params.flags.map_or(InCall::DEFAULT_JOIN, InCall::from_column);
+    if let Some(force) = cx.params.force_permissions {
+        force_permissions(cx, caller, force);
+    }
+
+    // 6. ParticipantService::changeInCall.
+    change_in_call(cx, caller, si, flags)
+}
+
+/// Sets the call-level permissions (`set` mode: CUSTOM added unless 0) and resets
+/// every attendee's own permissions. Ignored for non-moderators, one-to-one,
+/// former one-to-one and note-to-self conversations and breakout rooms.
+fn force_permissions(cx: &mut Ctx, caller: &Caller, force: i64) {
+    let room = &cx.state.room;
+    let ignored = matches!(room.room_type, RoomType::OneToOne | RoomType::FormerOneToOne | RoomType::NoteToSelf)
+        || room.object_type == OBJECT_TYPE_BREAKOUT_ROOM;
+    if ignored || !cx.attendee(caller).participant_type.is_moderator() {
+        return;
+    }
+    let mut p = Permissions::from_column(force);
+    if !p.is_empty() {
+        p |= Permissions::CUSTOM;
+    }
+    cx.set_call_permissions(p);
+    cx.reset_attendee_permissions();
+}
+
+/// `changeInCall(room, participant, flags)`, shared by join and by POST with flags 0.
+pub fn change_in_call(cx: &mut Ctx, caller: &Caller, si: usize, flags: InCall) -> Outcome {
+    let room_type = cx.state.room.room_type;
+    if matches!(room_type, RoomType::Changelog | RoomType::FormerOneToOne | RoomType::NoteToSelf) {
+        return Outcome::empty(400, Reason::ConversationType);
+    }
+    let a = cx.attendee(caller);
+    let perm = effective(&cx.state.config, &cx.state.room, a);
+    let flags = strip_flags(flags, perm);
+    let old = cx.state.sessions[si].in_call;
+    let joining = old.is_empty() && !flags.is_empty();
+
+    // RestrictStartingCalls: starting needs canStartCall unless a fresh session is in the call.
+    if joining {
+        let video_verification =
+            room_type == RoomType::Public && cx.state.room.object_type == OBJECT_TYPE_VIDEO_VERIFICATION;
+        if !video_verification && !can_start_call(&cx.state.config, &cx.state.room, a) && !cx.state.call_alive(cx.now) {
+            let mut o = Outcome::empty(403, Reason::CannotStartCall);
+            o.message = "Can not start a call";
+            return o;
+        }
+    }
+
+    let others_in_call = cx.state.call_alive(cx.now);
+    let is_guest = !a.is_user();
+    let is_phone = a.actor_type == ACTOR_PHONES;
+    cx.set_session_in_call(si, flags);
+    if !flags.is_empty() {
+        cx.set_attendee_last_joined_call(caller.attendee, cx.now);
+    } else if is_phone {
+        cx.clear_attendee_call_id(caller.attendee);
+    }
+    if old != flags {
+        let id = cx.state.sessions[si].session_id.clone();
+        cx.effect(Effect::SignalingInCall { session_ids: vec![id], in_call: flags.column() });
+    }
+
+    if joining {
+        // The message looks at fresh sessions (before this one joined); the
+        // notifications at whether the room's call was already active.
+        let message = if others_in_call { "call_joined" } else { "call_started" };
+        cx.system_message(caller, message, (!others_in_call).then_some(cx.params.silent));
+        if cx.mark_call_active(flags, is_guest) {
+            notify_call_started(cx, caller);
+        }
+    } else if !old.is_empty() && flags.is_empty() {
+        cx.system_message(caller, "call_left", None);
+        call_end::after_leave(cx, caller);
+    }
+    Outcome::empty(200, Reason::Ok)
+}
+
+/// The call notifications of a join that started the call (spec §4.4): user
+/// attendees with call notifications on who are not already in the call, except
+/// the caller; while the lobby is on only moderators and users whose own
+/// permissions include LOBBY_IGNORE. None for silent calls and file conversations.
+fn notify_call_started(cx: &mut Ctx, caller: &Caller) {
+    let silent = cx.params.silent;
+    let st = &cx.state;
+    let me = st.attendees[caller.attendee].attendee_id;
+    let lobby = st.room.lobby_active(cx.now);
+    let mut in_call: Vec<i64> = st.sessions.iter().filter(|s| s.in_call_fresh(cx.now)).map(|s| s.attendee_id).collect();
+    in_call.sort_unstable();
+    let recipients = if silent || st.room.object_type == OBJECT_TYPE_FILE {
+        Vec::new()
+    } else {
+        st.attendees
+            .iter()
+            .filter(|a| a.attendee_id != me && a.is_user() && a.notification_calls == 1)
+            .filter(|a| in_call.binary_search(&a.attendee_id).is_err())
+            .filter(|a| {
+                !lobby || a.participant_type.is_moderator() || a.permissions.contains(Permissions::LOBBY_IGNORE)
+            })
+            .map(|a| a.attendee_id)
+            .collect()
+    };
+    cx.effect(Effect::NotifyCallStarted { attendee_ids: recipients, silent });
+}

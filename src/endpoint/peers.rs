@@ -1,0 +1,38 @@
+//! GET `/call/{token}`: the sessions in the call (spec §3.1).
+
+use crate::context::Ctx;
+use crate::json::Value;
+use crate::outcome::{Outcome, Reason};
+
+/// One entry per session (not per attendee) that is flagged in the call and was
+/// pinged within the session timeout. No session is needed to ask.
+pub fn run(cx: &Ctx) -> Outcome {
+    let st = &cx.state;
+    let token = st.room.token.as_str();
+    let peers = st
+        .sessions
+        .iter()
+        .filter(|s| s.in_call_fresh(cx.now))
+        .filter_map(|s| {
+            let a = st.attendee(s.attendee_id)?;
+            // Users: stored name, else the user manager's, else the user id.
+            let name = if a.is_user() && a.display_name.is_empty() {
+                st.user_display_name(&a.actor_id).unwrap_or(&a.actor_id)
+            } else {
+                &a.display_name
+            };
+            Some(
+                Value::object()
+                    .with("actorType", a.actor_type.as_str())
+                    .with("actorId", a.actor_id.as_str())
+                    .with("displayName", name)
+                    .with("token", token)
+                    .with("lastPing", s.last_ping)
+                    .with("sessionId", s.session_id.as_str()),
+            )
+        })
+        .collect();
+    let mut o = Outcome::empty(200, Reason::Ok);
+    o.data = Value::Array(peers);
+    o
+}

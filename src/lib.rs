@@ -1,0 +1,179 @@
+//! # talk-call-rules
+//!
+//! The rules of the Nextcloud Talk Call API v4, as the Talk 18 server applies
+//! them: request + stored rows in, HTTP status, response body, row mutations and
+//! side effects out. Pure functions over plain data: no clock (time is
+//! `request.now`), no I/O, no globals. The WebAssembly bindings live in `wasm`
+//! and only convert at the boundary.
+//!
+//! ```
+//! let request = r#"{"method":"GET","path":"/call/abcd1234","actor":{"userId":"alice"},"now":1700000000}"#;
+//! let state = r#"{"room":{"token":"abcd1234","type":2},
+//!   "attendees":[{"attendeeId":1,"actorType":"users","actorId":"alice","participantType":1}]}"#;
+//! let outcome = talk_call_rules::evaluate_json(request, state);
+//! assert!(outcome.starts_with(r#"{"status":200,"data":[]"#));
+//! ```
+
+pub mod apply;
+pub mod call_end;
+pub mod context;
+pub mod endpoint;
+pub mod guard;
+pub mod input;
+pub mod json;
+pub mod model;
+pub mod outcome;
+pub mod permissions;
+pub mod route;
+mod serde_value;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+use context::Ctx;
+use json::Value;
+use model::Params;
+pub use outcome::{Effect, Mutation, Outcome, Reason};
+use route::Endpoint;
+
+/// Decides one request against the stored rows.
+///
+/// Order: the shapes of request and state, the route (404/405), the routed
+/// endpoint's body fields, then the server's own checks (see `guard`) and the
+/// endpoint's rules. Bad input never panics: it is a 400 `bad-input` outcome.
+pub fn evaluate(request: &Value, state: &Value) -> Outcome {
+    let raw = match input::request(request) {
+        Ok(r) => r,
+        Err(e) => return Outcome::bad_input(e),
+    };
+    let st = match input::state(state) {
+        Ok(s) => s,
+        Err(e) => return Outcome::bad_input(e),
+    };
+    let route = match route::route(&raw.method, &raw.path) {
+        Ok(r) => r,
+        Err(o) => return o,
+    };
+    let params = match params(route.endpoint, &raw.body) {
+        Ok(p) => p,
+        Err(e) => return Outcome::bad_input(e),
+    };
+    let mut cx = Ctx::new(st, raw.request.now, params);
+    let mut outcome = match guard::check(&mut cx, &route, &raw.request.actor) {
+        Err(o) => o,
+        Ok(caller) => match route.endpoint {
+            Endpoint::Peers => endpoint::peers::run(&cx),
+            Endpoint::Join => endpoint::join::run(&mut cx, &caller),
+            Endpoint::UpdateFlags => {
+                let flags = cx.params.flags.unwrap_or_default();
+                endpoint::update_flags::run(&mut cx, &caller, flags)
+            }
+            Endpoint::Leave => endpoint::leave::run(&mut cx, &caller),
+            Endpoint::Ring => endpoint::ring::run(&mut cx, &caller, route.attendee_id),
+            Endpoint::DialOut => endpoint::dialout::run(&mut cx, &caller, route.attendee_id),
+        },
+    };
+    outcome.mutations = cx.mutations;
+    outcome.effects = cx.effects;
+    outcome
+}
+
+/// The parameters the routed controller method declares, coerced like the
+/// dispatcher does; fields it does not declare are ignored whatever their type.
+fn params(endpoint: Endpoint, body: &input::Fields) -> Result<Params, input::Bad> {
+    let mut p = Params::default();
+    match endpoint {
+        Endpoint::Join => {
+            p.flags = input::column_int(body, "flags", "in_call")?;
+            p.force_permissions = input::column_int(body, "forcePermissions", "call_permissions")?;
+            p.silent = input::coerce_bool(body, "silent")?;
+            p.recording_consent = input::coerce_bool(body, "recordingConsent")?;
+        }
+        Endpoint::UpdateFlags => {
+            // `int $flags` has no default: the server fails with a TypeError (500)
+            // after its middleware; we refuse the request up front.
+            p.flags = Some(
+                input::column_int(body, "flags", "in_call")?
+                    .ok_or("request.body.flags: required by PUT (the server answers 500 without it)")?,
+            );
+        }
+        Endpoint::Leave => p.all = input::coerce_bool(body, "all")?,
+        Endpoint::Peers | Endpoint::Ring | Endpoint::DialOut => {}
+    }
+    Ok(p)
+}
+
+/// Parses a document, refusing oversized ones before reading a byte of them.
+pub fn parse_document(text: &str, what: &str, max: usize) -> Result<Value, String> {
+    if text.len() > max {
+        return Err(format!("{what}: {} bytes exceed the limit of {max}", text.len()));
+    }
+    json::parse(text).map_err(|e| format!("{what}: {e}"))
+}
+
+/// [`evaluate`] over JSON text, answering JSON text.
+pub fn evaluate_json(request: &str, state: &str) -> String {
+    let outcome = parse_document(request, "request", input::MAX_REQUEST_BYTES)
+        .and_then(|r| Ok((r, parse_document(state, "state", input::MAX_DOCUMENT_BYTES)?)))
+        .map_or_else(Outcome::bad_input, |(r, s)| evaluate(&r, &s));
+    outcome.to_value().to_json()
+}
+
+/// Applies mutations to a copy of the state; bad input gives a `bad-input` outcome.
+pub fn apply(state: &Value, mutations: &Value) -> Result<Value, Outcome> {
+    apply::apply(state, mutations).map_err(Outcome::bad_input)
+}
+
+/// [`apply`] over JSON text: the new state, or a `bad-input` outcome.
+pub fn apply_json(state: &str, mutations: &str) -> String {
+    let result = parse_document(state, "state", input::MAX_DOCUMENT_BYTES)
+        .and_then(|s| Ok((s, parse_document(mutations, "mutations", input::MAX_DOCUMENT_BYTES)?)))
+        .map_err(Outcome::bad_input)
+        .and_then(|(s, m)| apply(&s, &m));
+    match result {
+        Ok(v) => v.to_json(),
+        Err(o) => o.to_value().to_json(),
+    }
+}
+
+/// The OCS v2 envelope the server sends for an outcome (`status`, `message`, `data`).
+pub fn ocs(outcome: &Value) -> Value {
+    let read = || -> Result<(i64, String, Value), String> {
+        let f = input::Fields::of(outcome, "outcome")?;
+        let status = f.required_int("status", 100, 599)?;
+        let message = f.string("message")?;
+        let data = outcome.get("data").cloned().unwrap_or(Value::Null);
+        Ok((status, message, data))
+    };
+    match read() {
+        Ok((status, message, data)) => outcome::envelope(status, &message, data),
+        Err(e) => {
+            let o = Outcome::bad_input(e);
+            outcome::envelope(i64::from(o.status), o.message, o.data)
+        }
+    }
+}
+
+/// [`ocs`] over JSON text.
+pub fn ocs_json(outcome: &str) -> String {
+    match parse_document(outcome, "outcome", input::MAX_DOCUMENT_BYTES) {
+        Ok(v) => ocs(&v).to_json(),
+        Err(e) => {
+            let o = Outcome::bad_input(e);
+            outcome::envelope(i64::from(o.status), o.message, o.data).to_json()
+        }
+    }
+}
+
+/// Version of the rules, of the Talk API they implement and of the C ABI.
+pub fn version() -> Value {
+    Value::object()
+        .with("crate", env!("CARGO_PKG_NAME"))
+        .with("version", env!("CARGO_PKG_VERSION"))
+        .with("talkApi", "v4")
+        .with("serverParity", "talk-18")
+        .with("abi", ABI_VERSION)
+}
+
+/// Version of the C-ABI exports (`tcr_*`), bumped on any incompatible change.
+pub const ABI_VERSION: i64 = 1;

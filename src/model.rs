@@ -1,0 +1,320 @@
+//! The stored rows and constants the rules read, mirroring Talk's columns
+//! (`talk_rooms`, `talk_attendees`, `talk_sessions`) and its constants
+//! (`Participant::FLAG_*`, `Attendee::PERMISSIONS_*`, `Participant::OWNER…`).
+//!
+//! These are plain data: [`crate::input`] builds them from JSON and refuses
+//! anything that does not fit a column.
+
+use bitflags::bitflags;
+
+bitflags! {
+    /// `talk_sessions.in_call` and `talk_rooms.call_flag` (Talk's `Participant::FLAG_*`).
+    ///
+    /// The server stores whatever integer a client sent (Talk 18 does not range-check
+    /// `flags`), so unknown bits are retained, never truncated.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct InCall: u32 {
+        const IN_CALL = 1;
+        const WITH_AUDIO = 2;
+        const WITH_VIDEO = 4;
+        const WITH_PHONE = 8;
+    }
+}
+
+impl InCall {
+    pub const DISCONNECTED: InCall = InCall::empty();
+    /// Flags used by `POST /call/{token}` when the request names none.
+    pub const DEFAULT_JOIN: InCall = InCall::IN_CALL.union(InCall::WITH_AUDIO).union(InCall::WITH_VIDEO);
+
+    /// From the stored signed integer, keeping every bit as PHP's `&` would.
+    pub fn from_column(v: i64) -> InCall {
+        InCall::from_bits_retain(v as u32)
+    }
+
+    /// Back to the signed integer the column holds.
+    pub fn column(self) -> i64 {
+        i64::from(self.bits() as i32)
+    }
+}
+
+bitflags! {
+    /// Attendee, call and conversation permissions (Talk's `Attendee::PERMISSIONS_*`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct Permissions: u32 {
+        const CUSTOM = 1;
+        const CALL_START = 2;
+        const CALL_JOIN = 4;
+        const LOBBY_IGNORE = 8;
+        const PUBLISH_AUDIO = 16;
+        const PUBLISH_VIDEO = 32;
+        const PUBLISH_SCREEN = 64;
+        const CHAT = 128;
+    }
+}
+
+impl Permissions {
+    /// `PERMISSIONS_DEFAULT`: "no own value, fall through to the next level".
+    pub const DEFAULT: Permissions = Permissions::empty();
+    /// `PERMISSIONS_MAX_DEFAULT` (254): everything but CUSTOM.
+    pub const MAX_DEFAULT: Permissions = Permissions::all().difference(Permissions::CUSTOM);
+    /// `PERMISSIONS_MAX_CUSTOM` (255).
+    pub const MAX_CUSTOM: Permissions = Permissions::all();
+
+    pub fn from_column(v: i64) -> Permissions {
+        Permissions::from_bits_retain(v as u32)
+    }
+
+    pub fn column(self) -> i64 {
+        i64::from(self.bits() as i32)
+    }
+}
+
+/// `Participant::OWNER` … `Participant::GUEST_MODERATOR`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParticipantType {
+    Owner = 1,
+    Moderator = 2,
+    User = 3,
+    Guest = 4,
+    UserSelfJoined = 5,
+    GuestModerator = 6,
+}
+
+impl ParticipantType {
+    pub fn from_column(v: i64) -> Option<ParticipantType> {
+        use ParticipantType::*;
+        Some(match v {
+            1 => Owner,
+            2 => Moderator,
+            3 => User,
+            4 => Guest,
+            5 => UserSelfJoined,
+            6 => GuestModerator,
+            _ => return None,
+        })
+    }
+
+    /// `Participant::hasModeratorPermissions()`: owner, moderator, guest moderator.
+    pub fn is_moderator(self) -> bool {
+        matches!(self, ParticipantType::Owner | ParticipantType::Moderator | ParticipantType::GuestModerator)
+    }
+
+    /// `Participant::isGuest()`.
+    pub fn is_guest(self) -> bool {
+        matches!(self, ParticipantType::Guest | ParticipantType::GuestModerator)
+    }
+}
+
+/// `Room::TYPE_*`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoomType {
+    OneToOne = 1,
+    Group = 2,
+    Public = 3,
+    Changelog = 4,
+    FormerOneToOne = 5,
+    NoteToSelf = 6,
+}
+
+impl RoomType {
+    pub fn from_column(v: i64) -> Option<RoomType> {
+        use RoomType::*;
+        Some(match v {
+            1 => OneToOne,
+            2 => Group,
+            3 => Public,
+            4 => Changelog,
+            5 => FormerOneToOne,
+            6 => NoteToSelf,
+            _ => return None,
+        })
+    }
+}
+
+/// App config `start_calls`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StartCalls {
+    Everyone = 0,
+    Users = 1,
+    Moderators = 2,
+    NoOne = 3,
+}
+
+/// `Session::SESSION_TIMEOUT`: a session pinged within this many seconds is "fresh".
+pub const SESSION_TIMEOUT: i64 = 30;
+
+/// Object type of a public room created for a share's video verification.
+pub const OBJECT_TYPE_VIDEO_VERIFICATION: &str = "share:password";
+/// Object type of breakout rooms (`BreakoutRoom::PARENT_OBJECT_TYPE`).
+pub const OBJECT_TYPE_BREAKOUT_ROOM: &str = "room";
+/// Object type of conversations attached to a file.
+pub const OBJECT_TYPE_FILE: &str = "file";
+
+pub const ACTOR_USERS: &str = "users";
+pub const ACTOR_PHONES: &str = "phones";
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub start_calls: StartCalls,
+    pub allowed_groups: Vec<String>,
+    /// The server's effective `Config::recordingConsentRequired()`: 0, 1 or 2.
+    pub recording_consent: i64,
+    /// App config `default_permissions`; `None` when unset.
+    pub default_permissions: Option<Permissions>,
+    /// `true` when an external signaling server (HPB) is configured.
+    pub external_signaling: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Room {
+    pub token: String,
+    pub room_type: RoomType,
+    pub read_only: bool,
+    pub lobby_state: i64,
+    pub lobby_timer: Option<i64>,
+    pub object_type: String,
+    pub call_flag: InCall,
+    pub active_since: Option<i64>,
+    pub active_guests: i64,
+    pub default_permissions: Permissions,
+    pub call_permissions: Permissions,
+    pub recording_consent: i64,
+    pub call_recording: i64,
+}
+
+impl Room {
+    /// `Room::getLobbyState()`: a lobby whose timer lies in the past no longer applies.
+    pub fn lobby_active(&self, now: i64) -> bool {
+        self.lobby_state != 0 && !self.lobby_timer_expired(now)
+    }
+
+    /// The server resets such a lobby (and persists it) the first time it reads it.
+    pub fn lobby_timer_expired(&self, now: i64) -> bool {
+        self.lobby_state != 0 && matches!(self.lobby_timer, Some(t) if t < now)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Attendee {
+    pub attendee_id: i64,
+    pub actor_type: String,
+    pub actor_id: String,
+    pub display_name: String,
+    pub participant_type: ParticipantType,
+    pub permissions: Permissions,
+    pub last_joined_call: Option<i64>,
+    pub notification_calls: i64,
+    pub phone_number: Option<String>,
+    pub call_id: Option<String>,
+}
+
+impl Attendee {
+    pub fn is_user(&self) -> bool {
+        self.actor_type == ACTOR_USERS
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub session_id: String,
+    pub attendee_id: i64,
+    pub in_call: InCall,
+    pub last_ping: i64,
+}
+
+impl Session {
+    pub fn fresh(&self, now: i64) -> bool {
+        self.last_ping >= now - SESSION_TIMEOUT
+    }
+
+    /// In the call by the server's standard: flagged and pinged recently.
+    pub fn in_call_fresh(&self, now: i64) -> bool {
+        !self.in_call.is_empty() && self.fresh(now)
+    }
+}
+
+/// An attendee row of another conversation (ring/dial-out targets are looked up globally).
+#[derive(Clone, Debug)]
+pub struct ForeignAttendee {
+    pub attendee_id: i64,
+    pub actor_type: String,
+}
+
+/// Everything the host loaded for one request.
+#[derive(Clone, Debug)]
+pub struct State {
+    pub config: Config,
+    pub room: Room,
+    pub attendees: Vec<Attendee>,
+    pub sessions: Vec<Session>,
+    pub foreign_attendees: Vec<ForeignAttendee>,
+    /// `users` display names, sorted by user id for lookup.
+    pub user_names: Vec<(String, String)>,
+    /// `(attendeeId, index in attendees)`, sorted by id.
+    attendee_index: Vec<(i64, usize)>,
+}
+
+impl State {
+    pub fn new(
+        config: Config,
+        room: Room,
+        attendees: Vec<Attendee>,
+        sessions: Vec<Session>,
+        foreign_attendees: Vec<ForeignAttendee>,
+        mut user_names: Vec<(String, String)>,
+    ) -> State {
+        let mut attendee_index: Vec<(i64, usize)> =
+            attendees.iter().enumerate().map(|(i, a)| (a.attendee_id, i)).collect();
+        attendee_index.sort_unstable();
+        user_names.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        State { config, room, attendees, sessions, foreign_attendees, user_names, attendee_index }
+    }
+
+    /// Index of the attendee row with this id.
+    pub fn attendee_pos(&self, attendee_id: i64) -> Option<usize> {
+        self.attendee_index.binary_search_by_key(&attendee_id, |&(id, _)| id).ok().map(|i| self.attendee_index[i].1)
+    }
+
+    pub fn attendee(&self, attendee_id: i64) -> Option<&Attendee> {
+        self.attendee_pos(attendee_id).map(|i| &self.attendees[i])
+    }
+
+    /// Two rows with one id (attendees), if any.
+    pub fn duplicate_attendee_id(&self) -> Option<i64> {
+        self.attendee_index.windows(2).find(|w| w[0].0 == w[1].0).map(|w| w[0].0)
+    }
+
+    pub fn user_display_name(&self, user_id: &str) -> Option<&str> {
+        self.user_names.binary_search_by(|(id, _)| id.as_str().cmp(user_id)).ok().map(|i| self.user_names[i].1.as_str())
+    }
+
+    /// Is any session of the room in the call with a fresh ping?
+    pub fn call_alive(&self, now: i64) -> bool {
+        self.sessions.iter().any(|s| s.in_call_fresh(now))
+    }
+}
+
+/// Who is asking: the logged-in user (if any) and the room session id their cookie holds.
+#[derive(Clone, Debug, Default)]
+pub struct Actor {
+    pub user_id: Option<String>,
+    pub session_id: Option<String>,
+    pub groups: Vec<String>,
+}
+
+/// The parameters of the routed endpoint, coerced as the server's dispatcher does.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Params {
+    /// POST `flags` (`?int`) or PUT `flags` (`int`).
+    pub flags: Option<i64>,
+    pub force_permissions: Option<i64>,
+    pub silent: bool,
+    pub recording_consent: bool,
+    pub all: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub actor: Actor,
+    pub now: i64,
+}

@@ -1,0 +1,179 @@
+//! The WebAssembly boundary (wasm32 only): wasm-bindgen functions for JS hosts
+//! (objects in, objects out, plus JSON-string twins), and plain C-ABI exports
+//! for hosts without wasm-bindgen glue (PHP through a wasm C-API runtime).
+//! Nothing here decides anything: it converts and calls the core.
+//!
+//! ## C ABI (version [`crate::ABI_VERSION`])
+//! All integers are `i32` (wasm32 pointers and lengths); text is UTF-8 JSON.
+//! 1. `tcr_input_reserve(len) -> ptr`: a module-owned input area of `len` bytes
+//!    (0 when `len` exceeds the limit). Write the input documents back to back.
+//! 2. `tcr_evaluate(request_len, state_len) -> out_len`, `tcr_apply(state_len,
+//!    mutations_len) -> out_len`, `tcr_ocs(outcome_len) -> out_len`,
+//!    `tcr_version() -> out_len`: read the input area, write the answer.
+//! 3. `tcr_output_ptr() -> ptr`: the answer of the last call, valid until the next call.
+//!
+//! The host never frees anything. Bad input (including invalid UTF-8 or lengths
+//! that do not fit the input area) is answered with a `bad-input` outcome.
+
+use crate::json::Value;
+use crate::{input, serde_value, Outcome};
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
+
+fn from_js(v: JsValue, what: &str) -> Result<Value, String> {
+    serde_value::from_host(serde_wasm_bindgen::Deserializer::from(v)).map_err(|e| format!("{what}: {e}"))
+}
+
+fn to_js(v: &Value) -> JsValue {
+    use serde::Serialize;
+    // Plain objects (not Maps) and plain numbers, as JSON.parse would give.
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL)
+}
+
+/// Decides a request: `evaluate(request, state) -> Outcome`.
+#[wasm_bindgen(js_name = evaluate)]
+pub fn evaluate_js(request: JsValue, state: JsValue) -> JsValue {
+    let outcome = from_js(request, "request")
+        .and_then(|r| Ok((r, from_js(state, "state")?)))
+        .map_or_else(Outcome::bad_input, |(r, s)| crate::evaluate(&r, &s));
+    to_js(&outcome.to_value())
+}
+
+/// `apply(state, mutations) -> State`, or a `bad-input` Outcome.
+#[wasm_bindgen(js_name = apply)]
+pub fn apply_js(state: JsValue, mutations: JsValue) -> JsValue {
+    let result = from_js(state, "state")
+        .and_then(|s| Ok((s, from_js(mutations, "mutations")?)))
+        .map_err(Outcome::bad_input)
+        .and_then(|(s, m)| crate::apply(&s, &m));
+    match result {
+        Ok(v) => to_js(&v),
+        Err(o) => to_js(&o.to_value()),
+    }
+}
+
+/// `ocs(outcome) -> OCS envelope`.
+#[wasm_bindgen(js_name = ocs)]
+pub fn ocs_js(outcome: JsValue) -> JsValue {
+    match from_js(outcome, "outcome") {
+        Ok(v) => to_js(&crate::ocs(&v)),
+        Err(e) => {
+            let o = Outcome::bad_input(e);
+            to_js(&crate::outcome::envelope(i64::from(o.status), o.message, o.data))
+        }
+    }
+}
+
+#[wasm_bindgen(js_name = version)]
+pub fn version_js() -> JsValue {
+    to_js(&crate::version())
+}
+
+#[wasm_bindgen(js_name = evaluateJson)]
+pub fn evaluate_json_js(request: &str, state: &str) -> String {
+    crate::evaluate_json(request, state)
+}
+
+#[wasm_bindgen(js_name = applyJson)]
+pub fn apply_json_js(state: &str, mutations: &str) -> String {
+    crate::apply_json(state, mutations)
+}
+
+#[wasm_bindgen(js_name = ocsJson)]
+pub fn ocs_json_js(outcome: &str) -> String {
+    crate::ocs_json(outcome)
+}
+
+#[wasm_bindgen(js_name = versionJson)]
+pub fn version_json_js() -> String {
+    crate::version().to_json()
+}
+
+// ---- C ABI ----
+
+/// Largest input area: two of the largest documents.
+const MAX_INPUT: usize = 2 * input::MAX_DOCUMENT_BYTES;
+
+thread_local! {
+    static INPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    static OUTPUT: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+#[no_mangle]
+pub extern "C" fn tcr_abi_version() -> i32 {
+    crate::ABI_VERSION as i32
+}
+
+#[no_mangle]
+pub extern "C" fn tcr_input_reserve(len: i32) -> *mut u8 {
+    let Ok(len) = usize::try_from(len) else { return std::ptr::null_mut() };
+    if len > MAX_INPUT {
+        return std::ptr::null_mut();
+    }
+    INPUT.with(|b| {
+        let mut b = b.borrow_mut();
+        b.clear();
+        b.resize(len, 0);
+        // Give memory back after a large call.
+        if b.capacity() > 4 * len.max(1 << 16) {
+            b.shrink_to(len);
+        }
+        b.as_mut_ptr()
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn tcr_output_ptr() -> *const u8 {
+    OUTPUT.with(|o| o.borrow().as_ptr())
+}
+
+/// Splits the input area into documents of the given lengths.
+fn with_documents(lens: &[i32], f: impl FnOnce(&[&str]) -> String) -> i32 {
+    let answer = INPUT.with(|b| {
+        let b = b.borrow();
+        let mut docs = Vec::with_capacity(lens.len());
+        let mut at = 0usize;
+        for (i, &len) in lens.iter().enumerate() {
+            let Some(end) = usize::try_from(len).ok().and_then(|l| at.checked_add(l)).filter(|&e| e <= b.len()) else {
+                return bad(format!(
+                    "input: document {} (length {len}) does not fit the {}-byte input area",
+                    i + 1,
+                    b.len()
+                ));
+            };
+            match std::str::from_utf8(&b[at..end]) {
+                Ok(s) => docs.push(s),
+                Err(e) => return bad(format!("input: document {} is not UTF-8 ({e})", i + 1)),
+            }
+            at = end;
+        }
+        f(&docs)
+    });
+    let len = answer.len() as i32;
+    OUTPUT.with(|o| *o.borrow_mut() = answer);
+    len
+}
+
+fn bad(detail: String) -> String {
+    Outcome::bad_input(detail).to_value().to_json()
+}
+
+#[no_mangle]
+pub extern "C" fn tcr_evaluate(request_len: i32, state_len: i32) -> i32 {
+    with_documents(&[request_len, state_len], |d| crate::evaluate_json(d[0], d[1]))
+}
+
+#[no_mangle]
+pub extern "C" fn tcr_apply(state_len: i32, mutations_len: i32) -> i32 {
+    with_documents(&[state_len, mutations_len], |d| crate::apply_json(d[0], d[1]))
+}
+
+#[no_mangle]
+pub extern "C" fn tcr_ocs(outcome_len: i32) -> i32 {
+    with_documents(&[outcome_len], |d| crate::ocs_json(d[0]))
+}
+
+#[no_mangle]
+pub extern "C" fn tcr_version() -> i32 {
+    with_documents(&[], |_| crate::version().to_json())
+}
