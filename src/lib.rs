@@ -28,7 +28,7 @@ pub mod route;
 mod serde_value;
 
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;
 
 use context::Ctx;
 use json::Value;
