@@ -26,7 +26,11 @@ fn main() {
         let _ = writeln!(out, "    ({name:?}, include_str!({:?})),", f.canonicalize().unwrap().display());
     }
     out.push_str("];\n");
-    let _ = writeln!(out, "pub const SKIPS: &str = include_str!({:?});", skips.canonicalize().unwrap_or(skips.clone()).display());
+    let _ = writeln!(
+        out,
+        "pub const SKIPS: &str = include_str!({:?});",
+        skips.canonicalize().unwrap_or(skips.clone()).display()
+    );
     std::fs::write(PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("vectors.rs"), out).unwrap();
 }
 

@@ -39,7 +39,7 @@ impl Endpoint {
 /// the first of their sessions (the server takes any one, `LIMIT 1`) or none.
 pub fn resolve_caller(state: &State, actor: &Actor) -> Option<(usize, Option<usize>)> {
     if let Some(sid) = actor.session_id.as_deref() {
-        if let Some(si) = state.sessions.iter().position(|s| s.session_id == sid) {
+        if let Some(si) = state.session_pos(sid) {
             let ai = state.attendee_pos(state.sessions[si].attendee_id)?;
             return Some((ai, Some(si)));
         }

@@ -245,10 +245,8 @@ pub fn state(v: &Value) -> Result<State, Bad> {
     if let Some(a) = st.foreign_attendees.iter().find(|a| st.attendee(a.attendee_id).is_some()) {
         return Err(format!("state.foreignAttendees: attendeeId {} is also an attendee of this room", a.attendee_id));
     }
-    let mut ids: Vec<&str> = st.sessions.iter().map(|s| s.session_id.as_str()).collect();
-    ids.sort_unstable();
-    if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
-        return Err(format!("state.sessions: sessionId \"{}\" appears twice", w[0]));
+    if let Some(id) = st.duplicate_session_id() {
+        return Err(format!("state.sessions: sessionId \"{id}\" appears twice"));
     }
     if let Some((i, s)) = st.sessions.iter().enumerate().find(|(_, s)| st.attendee(s.attendee_id).is_none()) {
         return Err(format!("state.sessions[{i}].attendeeId: no attendee row has id {}", s.attendee_id));
@@ -294,61 +292,72 @@ pub fn request(v: &Value) -> Result<RawRequest<'_>, Bad> {
 
 /// PHP's `(int)` of a string: leading white space, then the longest numeric prefix
 /// ("12abc" → 12, "1e3" → 1000, "7.9" → 7, "abc" → 0), saturating like PHP.
+/// Integer arithmetic only: the `.wasm` carries no float parser.
 pub fn php_int_of_string(s: &str) -> i64 {
-    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\u{b}', '\u{c}']);
-    let b = t.as_bytes();
+    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\u{b}', '\u{c}']).as_bytes();
     let mut i = 0;
-    if matches!(b.first(), Some(b'+' | b'-')) {
+    let negative = t.first() == Some(&b'-');
+    if matches!(t.first(), Some(b'+' | b'-')) {
         i += 1;
     }
-    let digits_start = i;
-    while i < b.len() && b[i].is_ascii_digit() {
-        i += 1;
-    }
-    let mut end = i;
-    let mut float = false;
-    if i < b.len() && b[i] == b'.' {
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while *i < t.len() && t[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        &t[start..*i]
+    };
+    let int_part = digits(&mut i);
+    let mut frac_part: &[u8] = &[];
+    if t.get(i) == Some(&b'.') {
         let mut j = i + 1;
-        while j < b.len() && b[j].is_ascii_digit() {
-            j += 1;
-        }
-        if j > i + 1 || i > digits_start {
-            float = true;
-            end = j;
+        frac_part = digits(&mut j);
+        if !int_part.is_empty() || !frac_part.is_empty() {
+            i = j;
         }
     }
-    if end == digits_start {
+    if int_part.is_empty() && frac_part.is_empty() {
         return 0;
     }
-    if end < b.len() && (b[end] == b'e' || b[end] == b'E') {
-        let mut j = end + 1;
-        if j < b.len() && (b[j] == b'+' || b[j] == b'-') {
+    let mut exponent: i64 = 0;
+    if matches!(t.get(i), Some(b'e' | b'E')) {
+        let mut j = i + 1;
+        let exp_negative = t.get(j) == Some(&b'-');
+        if matches!(t.get(j), Some(b'+' | b'-')) {
             j += 1;
         }
-        let exp_start = j;
-        while j < b.len() && b[j].is_ascii_digit() {
-            j += 1;
-        }
-        if j > exp_start {
-            float = true;
-            end = j;
+        let e = digits(&mut j);
+        if !e.is_empty() {
+            let e = e.iter().fold(0i64, |acc, &d| (acc * 10 + i64::from(d - b'0')).min(10_000));
+            exponent = if exp_negative { -e } else { e };
         }
     }
-    let num = &t[..end];
-    if float {
-        let f: f64 = num.parse().unwrap_or(0.0);
-        float_to_int(f)
-    } else {
-        num.parse::<i64>().unwrap_or(if num.starts_with('-') { i64::MIN } else { i64::MAX })
+    // Digits of the mantissa, scaled by 10^(exponent − fraction length), truncated.
+    let scale = exponent - frac_part.len() as i64;
+    let all = int_part.iter().chain(frac_part);
+    let keep = (int_part.len() + frac_part.len()) as i64 + scale.min(0);
+    let mut v: i64 = 0;
+    let mut saturated = false;
+    for &d in all.take(keep.max(0) as usize) {
+        match v.checked_mul(10).and_then(|x| x.checked_add(i64::from(d - b'0'))) {
+            Some(x) => v = x,
+            None => saturated = true,
+        }
     }
-}
-
-fn float_to_int(f: f64) -> i64 {
-    // PHP 8 on 64-bit: NaN and out-of-range floats are undefined-ish; saturate.
-    if f.is_nan() {
-        0
-    } else {
-        f as i64
+    for _ in 0..scale.max(0) {
+        if v == 0 || saturated {
+            break;
+        }
+        match v.checked_mul(10) {
+            Some(x) => v = x,
+            None => saturated = true,
+        }
+    }
+    match (saturated, negative) {
+        (true, true) => i64::MIN,
+        (true, false) => i64::MAX,
+        (false, true) => -v,
+        (false, false) => v,
     }
 }
 
@@ -357,7 +366,7 @@ pub fn coerce_int(body: &Fields, key: &str) -> Result<Option<i64>, Bad> {
     match body.get(key) {
         None => Ok(None),
         Some(Value::Int(i)) => Ok(Some(*i)),
-        Some(Value::Float(f)) => Ok(Some(float_to_int(*f))),
+        Some(Value::Decimal(d)) => Ok(Some(php_int_of_string(d))),
         Some(Value::Bool(b)) => Ok(Some(i64::from(*b))),
         Some(Value::Str(s)) => Ok(Some(php_int_of_string(s))),
         Some(v) => Err(format!("request.body.{key}: expected an integer, got {}", v.kind())),
@@ -370,7 +379,10 @@ pub fn coerce_bool(body: &Fields, key: &str) -> Result<bool, Bad> {
         None => Ok(false),
         Some(Value::Bool(b)) => Ok(*b),
         Some(Value::Int(i)) => Ok(*i != 0),
-        Some(Value::Float(f)) => Ok(*f != 0.0),
+        // A non-integer JSON number is true unless its mantissa is zero.
+        Some(Value::Decimal(d)) => {
+            Ok(d.bytes().take_while(|b| !matches!(b, b'e' | b'E')).any(|b| matches!(b, b'1'..=b'9')))
+        }
         Some(Value::Str(s)) => Ok(!(s.is_empty() || s == "0" || s == "false")),
         Some(v) => Err(format!("request.body.{key}: expected a boolean, got {}", v.kind())),
     }
@@ -405,6 +417,14 @@ mod tests {
             ("5.", 5),
             ("1e", 1),
             ("99999999999999999999", i64::MAX),
+            ("-99999999999999999999", i64::MIN),
+            ("1.5e1", 15),
+            ("25e-1", 2),
+            ("-7.9", -7),
+            ("1e999", i64::MAX),
+            ("0e999", 0),
+            ("-", 0),
+            (".", 0),
         ] {
             assert_eq!(php_int_of_string(s), want, "{s:?}");
         }

@@ -4,7 +4,8 @@
 //! refuse absurd input (size, depth, duplicate keys) with a precise message
 //! instead of allocating or recursing without bound, and `apply` must keep the
 //! host's unknown fields and their order untouched. Objects keep their key
-//! order; numbers keep integers exact.
+//! order; integers stay exact; any other number keeps its JSON text, so no
+//! float parser or formatter is needed (they would double the `.wasm`).
 
 use std::fmt::Write as _;
 
@@ -16,7 +17,8 @@ pub enum Value {
     Null,
     Bool(bool),
     Int(i64),
-    Float(f64),
+    /// A number that is not an `i64` (fraction, exponent or out of range), as JSON text.
+    Decimal(String),
     Str(String),
     Array(Vec<Value>),
     Object(Vec<(String, Value)>),
@@ -53,7 +55,6 @@ impl Value {
     pub fn as_i64(&self) -> Option<i64> {
         match *self {
             Value::Int(i) => Some(i),
-            Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.007_199_254_740_992e15 => Some(f as i64),
             _ => None,
         }
     }
@@ -74,7 +75,7 @@ impl Value {
         match self {
             Value::Null => "null",
             Value::Bool(_) => "a boolean",
-            Value::Int(_) | Value::Float(_) => "a number",
+            Value::Int(_) | Value::Decimal(_) => "a number",
             Value::Str(_) => "a string",
             Value::Array(_) => "an array",
             Value::Object(_) => "an object",
@@ -126,10 +127,7 @@ fn write_value(v: &Value, out: &mut String) {
         Value::Int(i) => {
             let _ = write!(out, "{i}");
         }
-        Value::Float(f) if f.is_finite() => {
-            let _ = write!(out, "{f}");
-        }
-        Value::Float(_) => out.push_str("null"),
+        Value::Decimal(d) => out.push_str(d),
         Value::Str(s) => write_str(s, out),
         Value::Array(a) => {
             out.push('[');
@@ -400,18 +398,14 @@ impl Parser<'_> {
                 return Err(self.err("invalid number"));
             }
         }
-        let text = std::str::from_utf8(&self.b[start..self.i]).map_err(|_| self.err("invalid number"))?;
+        // The bytes are ASCII digits and signs, checked above.
+        let text = std::str::from_utf8(&self.b[start..self.i]).unwrap_or_default();
         if !float {
             if let Ok(i) = text.parse::<i64>() {
                 return Ok(Value::Int(i));
             }
         }
-        let f: f64 = text.parse().map_err(|_| self.err("invalid number"))?;
-        if f.is_finite() {
-            Ok(Value::Float(f))
-        } else {
-            Err(self.err("number out of range"))
-        }
+        Ok(Value::Decimal(text.to_string()))
     }
 }
 
@@ -426,9 +420,8 @@ pub fn duplicate_key(members: &[(String, Value)]) -> Option<&str> {
         }
         return None;
     }
-    let mut keys: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
-    keys.sort_unstable();
-    keys.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
+    let index = crate::index::Index::of_strings(members.iter().map(|(k, _)| k.as_str()));
+    index.duplicate_str(|i| &members[i].0).map(|i| members[i].0.as_str())
 }
 
 #[cfg(test)]
@@ -461,8 +454,10 @@ mod tests {
     #[test]
     fn integers_stay_exact() {
         assert_eq!(parse("9007199254740993").unwrap(), Value::Int(9_007_199_254_740_993));
-        assert_eq!(parse("1e2").unwrap().as_i64(), Some(100));
+        assert_eq!(parse("1e2").unwrap(), Value::Decimal("1e2".into()));
         assert_eq!(parse("1.5").unwrap().as_i64(), None);
+        assert_eq!(parse("-0.25e-3").unwrap().to_json(), "-0.25e-3");
+        assert_eq!(parse("99999999999999999999").unwrap().to_json(), "99999999999999999999");
     }
 
     #[test]

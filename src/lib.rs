@@ -19,12 +19,14 @@ pub mod call_end;
 pub mod context;
 pub mod endpoint;
 pub mod guard;
+pub mod index;
 pub mod input;
 pub mod json;
 pub mod model;
 pub mod outcome;
 pub mod permissions;
 pub mod route;
+#[cfg(target_arch = "wasm32")]
 mod serde_value;
 
 #[cfg(target_arch = "wasm32")]

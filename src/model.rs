@@ -5,6 +5,7 @@
 //! These are plain data: [`crate::input`] builds them from JSON and refuses
 //! anything that does not fit a column.
 
+use crate::index::Index;
 use bitflags::bitflags;
 
 bitflags! {
@@ -248,10 +249,11 @@ pub struct State {
     pub attendees: Vec<Attendee>,
     pub sessions: Vec<Session>,
     pub foreign_attendees: Vec<ForeignAttendee>,
-    /// `users` display names, sorted by user id for lookup.
+    /// `users`: user id → the user manager's display name.
     pub user_names: Vec<(String, String)>,
-    /// `(attendeeId, index in attendees)`, sorted by id.
-    attendee_index: Vec<(i64, usize)>,
+    attendee_index: Index,
+    session_index: Index,
+    user_index: Index,
 }
 
 impl State {
@@ -261,31 +263,50 @@ impl State {
         attendees: Vec<Attendee>,
         sessions: Vec<Session>,
         foreign_attendees: Vec<ForeignAttendee>,
-        mut user_names: Vec<(String, String)>,
+        user_names: Vec<(String, String)>,
     ) -> State {
-        let mut attendee_index: Vec<(i64, usize)> =
-            attendees.iter().enumerate().map(|(i, a)| (a.attendee_id, i)).collect();
-        attendee_index.sort_unstable();
-        user_names.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        State { config, room, attendees, sessions, foreign_attendees, user_names, attendee_index }
+        let attendee_index = Index::new(attendees.iter().map(|a| a.attendee_id));
+        let session_index = Index::of_strings(sessions.iter().map(|s| s.session_id.as_str()));
+        let user_index = Index::of_strings(user_names.iter().map(|u| u.0.as_str()));
+        State {
+            config,
+            room,
+            attendees,
+            sessions,
+            foreign_attendees,
+            user_names,
+            attendee_index,
+            session_index,
+            user_index,
+        }
     }
 
     /// Index of the attendee row with this id.
     pub fn attendee_pos(&self, attendee_id: i64) -> Option<usize> {
-        self.attendee_index.binary_search_by_key(&attendee_id, |&(id, _)| id).ok().map(|i| self.attendee_index[i].1)
+        self.attendee_index.find(attendee_id)
     }
 
     pub fn attendee(&self, attendee_id: i64) -> Option<&Attendee> {
         self.attendee_pos(attendee_id).map(|i| &self.attendees[i])
     }
 
-    /// Two rows with one id (attendees), if any.
+    /// Index of the session row with this id.
+    pub fn session_pos(&self, session_id: &str) -> Option<usize> {
+        self.session_index.find_str(session_id, |i| &self.sessions[i].session_id)
+    }
+
+    /// An attendee id used by two rows, if any.
     pub fn duplicate_attendee_id(&self) -> Option<i64> {
-        self.attendee_index.windows(2).find(|w| w[0].0 == w[1].0).map(|w| w[0].0)
+        self.attendee_index.duplicate().map(|i| self.attendees[i].attendee_id)
+    }
+
+    /// A session id used by two rows, if any.
+    pub fn duplicate_session_id(&self) -> Option<&str> {
+        self.session_index.duplicate_str(|i| &self.sessions[i].session_id).map(|i| self.sessions[i].session_id.as_str())
     }
 
     pub fn user_display_name(&self, user_id: &str) -> Option<&str> {
-        self.user_names.binary_search_by(|(id, _)| id.as_str().cmp(user_id)).ok().map(|i| self.user_names[i].1.as_str())
+        self.user_index.find_str(user_id, |i| &self.user_names[i].0).map(|i| self.user_names[i].1.as_str())
     }
 
     /// Is any session of the room in the call with a fresh ping?

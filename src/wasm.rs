@@ -16,12 +16,25 @@
 //! that do not fit the input area) is answered with a `bad-input` outcome.
 
 use crate::json::Value;
-use crate::{input, serde_value, Outcome};
+use crate::{input, Outcome};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
+/// A JS value as the engine's JSON value: one `JSON.stringify` (which refuses
+/// cycles and BigInts) and the bounded parser, so objects get exactly the
+/// limits and error details of the JSON twins.
 fn from_js(v: JsValue, what: &str) -> Result<Value, String> {
-    serde_value::from_host(serde_wasm_bindgen::Deserializer::from(v)).map_err(|e| format!("{what}: {e}"))
+    let text =
+        js_sys::JSON::stringify(&v).map_err(|e| format!("{what}: not serialisable as JSON ({})", message_of(&e)))?;
+    let text =
+        text.as_string().ok_or_else(|| format!("{what}: not a JSON value (undefined, a function or a symbol)"))?;
+    let max = if what == "request" { input::MAX_REQUEST_BYTES } else { input::MAX_DOCUMENT_BYTES };
+    crate::parse_document(&text, what, max)
+}
+
+/// The `message` of a thrown JS error, if it has one.
+fn message_of(e: &JsValue) -> String {
+    js_sys::Reflect::get(e, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_default()
 }
 
 fn to_js(v: &Value) -> JsValue {
@@ -94,10 +107,20 @@ pub fn version_json_js() -> String {
 /// Largest input area: two of the largest documents.
 const MAX_INPUT: usize = 2 * input::MAX_DOCUMENT_BYTES;
 
-thread_local! {
-    static INPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-    static OUTPUT: RefCell<String> = const { RefCell::new(String::new()) };
+/// The module-owned input and output areas of the C ABI.
+struct Buffers {
+    input: Vec<u8>,
+    output: String,
 }
+
+/// wasm32 without the atomics feature has exactly one thread, so the areas need
+/// no lock; a `RefCell` still catches any re-entrant use instead of aliasing.
+struct SingleThreaded(RefCell<Buffers>);
+// SAFETY: this module is only compiled for wasm32-unknown-unknown without
+// atomics, where no second thread can exist.
+unsafe impl Sync for SingleThreaded {}
+
+static BUFFERS: SingleThreaded = SingleThreaded(RefCell::new(Buffers { input: Vec::new(), output: String::new() }));
 
 #[no_mangle]
 pub extern "C" fn tcr_abi_version() -> i32 {
@@ -110,8 +133,8 @@ pub extern "C" fn tcr_input_reserve(len: i32) -> *mut u8 {
     if len > MAX_INPUT {
         return std::ptr::null_mut();
     }
-    INPUT.with(|b| {
-        let mut b = b.borrow_mut();
+    {
+        let b = &mut BUFFERS.0.borrow_mut().input;
         b.clear();
         b.resize(len, 0);
         // Give memory back after a large call.
@@ -119,18 +142,18 @@ pub extern "C" fn tcr_input_reserve(len: i32) -> *mut u8 {
             b.shrink_to(len);
         }
         b.as_mut_ptr()
-    })
+    }
 }
 
 #[no_mangle]
 pub extern "C" fn tcr_output_ptr() -> *const u8 {
-    OUTPUT.with(|o| o.borrow().as_ptr())
+    BUFFERS.0.borrow().output.as_ptr()
 }
 
 /// Splits the input area into documents of the given lengths.
 fn with_documents(lens: &[i32], f: impl FnOnce(&[&str]) -> String) -> i32 {
-    let answer = INPUT.with(|b| {
-        let b = b.borrow();
+    let answer = (|| {
+        let b = &BUFFERS.0.borrow().input;
         let mut docs = Vec::with_capacity(lens.len());
         let mut at = 0usize;
         for (i, &len) in lens.iter().enumerate() {
@@ -148,9 +171,9 @@ fn with_documents(lens: &[i32], f: impl FnOnce(&[&str]) -> String) -> i32 {
             at = end;
         }
         f(&docs)
-    });
+    })();
     let len = answer.len() as i32;
-    OUTPUT.with(|o| *o.borrow_mut() = answer);
+    BUFFERS.0.borrow_mut().output = answer;
     len
 }
 

@@ -124,15 +124,20 @@ fn notify_call_started(cx: &mut Ctx, caller: &Caller) {
     let st = &cx.state;
     let me = st.attendees[caller.attendee].attendee_id;
     let lobby = st.room.lobby_active(cx.now);
-    let mut in_call: Vec<i64> = st.sessions.iter().filter(|s| s.in_call_fresh(cx.now)).map(|s| s.attendee_id).collect();
-    in_call.sort_unstable();
+    let mut in_call = vec![false; st.attendees.len()];
+    for s in st.sessions.iter().filter(|s| s.in_call_fresh(cx.now)) {
+        if let Some(i) = st.attendee_pos(s.attendee_id) {
+            in_call[i] = true;
+        }
+    }
     let recipients = if silent || st.room.object_type == OBJECT_TYPE_FILE {
         Vec::new()
     } else {
         st.attendees
             .iter()
-            .filter(|a| a.attendee_id != me && a.is_user() && a.notification_calls == 1)
-            .filter(|a| in_call.binary_search(&a.attendee_id).is_err())
+            .zip(in_call)
+            .filter(|(a, in_call)| !in_call && a.attendee_id != me && a.is_user() && a.notification_calls == 1)
+            .map(|(a, _)| a)
             .filter(|a| {
                 !lobby || a.participant_type.is_moderator() || a.permissions.contains(Permissions::LOBBY_IGNORE)
             })

@@ -164,7 +164,7 @@ fn num_eq(a: Option<&Value>, b: Option<&Value>) -> bool {
 fn as_f64(v: &Value) -> Option<f64> {
     match v {
         Value::Int(i) => Some(*i as f64),
-        Value::Float(f) => Some(*f),
+        Value::Decimal(d) => d.parse().ok(),
         _ => None,
     }
 }

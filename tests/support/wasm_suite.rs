@@ -71,7 +71,8 @@ fn object_api_agrees_with_json_twin() {
 }
 
 const STATE: &str = r#"{"room":{"token":"abcd1234","type":2},"attendees":[{"attendeeId":1,"actorType":"users","actorId":"alice","participantType":1}],"sessions":[{"sessionId":"s1","attendeeId":1,"inCall":0,"lastPing":1700000000}]}"#;
-const JOIN: &str = r#"{"method":"POST","path":"/call/abcd1234","actor":{"userId":"alice","sessionId":"s1"},"now":1700000000}"#;
+const JOIN: &str =
+    r#"{"method":"POST","path":"/call/abcd1234","actor":{"userId":"alice","sessionId":"s1"},"now":1700000000}"#;
 
 fn reason(outcome: &str) -> String {
     json::parse(outcome).unwrap().get("reason").and_then(Value::as_str).unwrap().to_string()
