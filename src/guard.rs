@@ -92,3 +92,54 @@ pub fn check(cx: &mut Ctx, route: &Route, actor: &Actor) -> Result<Caller, Outco
     }
     Ok(caller)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::parse;
+
+    fn state() -> State {
+        let v = parse(
+            r#"{"room":{"token":"abcd","type":3},
+            "attendees":[{"attendeeId":1,"actorType":"users","actorId":"alice","participantType":1},
+                         {"attendeeId":2,"actorType":"guests","actorId":"sha","participantType":4},
+                         {"attendeeId":3,"actorType":"users","actorId":"bob","participantType":3}],
+            "sessions":[{"sessionId":"a1","attendeeId":1},{"sessionId":"a2","attendeeId":1},{"sessionId":"g1","attendeeId":2}]}"#,
+        )
+        .unwrap();
+        crate::input::state(&v).unwrap()
+    }
+
+    fn actor(user: Option<&str>, session: Option<&str>) -> Actor {
+        Actor { user_id: user.map(Into::into), session_id: session.map(Into::into), groups: vec![] }
+    }
+
+    // spec §1.3
+    #[test]
+    fn caller_resolution() {
+        let st = state();
+        assert_eq!(resolve_caller(&st, &actor(Some("alice"), Some("a2"))), Some((0, Some(1))));
+        assert_eq!(resolve_caller(&st, &actor(Some("alice"), None)), Some((0, Some(0))), "first session");
+        assert_eq!(resolve_caller(&st, &actor(Some("alice"), Some("gone"))), Some((0, Some(0))), "falls back");
+        assert_eq!(resolve_caller(&st, &actor(Some("bob"), None)), Some((2, None)), "attendee without session");
+        assert_eq!(resolve_caller(&st, &actor(None, Some("g1"))), Some((1, Some(2))), "guest by session");
+        assert_eq!(resolve_caller(&st, &actor(None, Some("gone"))), None, "guest without session");
+        assert_eq!(resolve_caller(&st, &actor(Some("bob"), Some("g1"))), Some((1, Some(2))), "the session wins");
+        assert_eq!(resolve_caller(&st, &actor(Some("carol"), None)), None);
+    }
+
+    #[test]
+    fn attribute_matrix() {
+        // spec §2.2
+        let row = |e: Endpoint| {
+            let a = e.attributes();
+            (a.call_enabled, a.read_write, a.moderator_or_no_lobby, a.start_call_permission)
+        };
+        assert_eq!(row(Endpoint::Peers), (true, true, true, false));
+        assert_eq!(row(Endpoint::Join), (true, true, true, false));
+        assert_eq!(row(Endpoint::UpdateFlags), (false, false, false, false));
+        assert_eq!(row(Endpoint::Leave), (false, false, false, false));
+        assert_eq!(row(Endpoint::Ring), (true, false, false, true));
+        assert_eq!(row(Endpoint::DialOut), (true, false, false, true));
+    }
+}

@@ -255,21 +255,23 @@ pub fn state(v: &Value) -> Result<State, Bad> {
 }
 
 /// The request's outer shape; the body is read later, once the route is known.
-pub struct RawRequest<'a> {
+pub struct RawRequest {
     pub method: String,
     pub path: String,
-    pub body: Fields<'a>,
+    /// The body's fields, plus query-string parameters the body does not name
+    /// (the server's request merges both; a JSON body wins).
+    pub body: Value,
     pub request: Request,
 }
 
-pub fn request(v: &Value) -> Result<RawRequest<'_>, Bad> {
+pub fn request(v: &Value) -> Result<RawRequest, Bad> {
     let f = Fields::of(v, "request")?;
-    static EMPTY: Value = Value::Object(Vec::new());
-    let body = match f.get("body") {
-        None => Fields::of(&EMPTY, "request.body")?,
+    let mut body = match f.get("body") {
+        None => Vec::new(),
         // PHP decodes `{}` and `[]` alike: an empty array is an empty body.
-        Some(Value::Array(a)) if a.is_empty() => Fields::of(&EMPTY, "request.body")?,
-        Some(b) => Fields::of(b, "request.body")?,
+        Some(Value::Array(a)) if a.is_empty() => Vec::new(),
+        Some(Value::Object(m)) => m.clone(),
+        Some(other) => return Err(format!("request.body: expected an object, got {}", other.kind())),
     };
     let actor = match f.get("actor") {
         None => Actor::default(),
@@ -282,12 +284,44 @@ pub fn request(v: &Value) -> Result<RawRequest<'_>, Bad> {
             }
         }
     };
+    let path = f.required_string("path")?;
+    if let Some((_, query)) = path.split_once('?') {
+        for (k, v) in query.split('&').filter(|p| !p.is_empty()).map(|p| p.split_once('=').unwrap_or((p, ""))) {
+            let (k, v) = (percent_decode(k), percent_decode(v));
+            if !body.iter().any(|(b, _)| *b == k) {
+                body.push((k, Value::Str(v)));
+            }
+        }
+    }
     Ok(RawRequest {
         method: f.required_string("method")?,
-        path: f.required_string("path")?,
-        body,
+        path,
+        body: Value::Object(body),
         request: Request { actor, now: f.required_int("now", 0, MAX_SAFE_INT)? },
     })
+}
+
+/// `application/x-www-form-urlencoded` decoding of one query component.
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// PHP's `(int)` of a string: leading white space, then the longest numeric prefix
@@ -428,6 +462,19 @@ mod tests {
         ] {
             assert_eq!(php_int_of_string(s), want, "{s:?}");
         }
+    }
+
+    #[test]
+    fn query_parameters_join_the_body_which_wins() {
+        let req = crate::json::parse(
+            r#"{"method":"DELETE","path":"/call/abcd?all=true&x=a%20b+c&flags=%3&silent","body":{"x":1},"now":1}"#,
+        )
+        .unwrap();
+        let raw = request(&req).unwrap();
+        assert_eq!(raw.body.to_json(), r#"{"x":1,"all":"true","flags":"%3","silent":""}"#);
+        let f = Fields::of(&raw.body, "request.body").unwrap();
+        assert!(coerce_bool(&f, "all").unwrap());
+        assert_eq!(percent_decode("a%20b+c%2"), "a b c%2");
     }
 
     #[test]

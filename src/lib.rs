@@ -56,7 +56,7 @@ pub fn evaluate(request: &Value, state: &Value) -> Outcome {
         Ok(r) => r,
         Err(o) => return o,
     };
-    let params = match params(route.endpoint, &raw.body) {
+    let params = match input::Fields::of(&raw.body, "request.body").and_then(|b| params(route.endpoint, &b)) {
         Ok(p) => p,
         Err(e) => return Outcome::bad_input(e),
     };

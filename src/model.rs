@@ -339,3 +339,62 @@ pub struct Request {
     pub actor: Actor,
     pub now: i64,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn room(lobby_state: i64, lobby_timer: Option<i64>) -> Room {
+        Room {
+            token: "abcd".into(),
+            room_type: RoomType::Group,
+            read_only: false,
+            lobby_state,
+            lobby_timer,
+            object_type: String::new(),
+            call_flag: InCall::empty(),
+            active_since: None,
+            active_guests: 0,
+            default_permissions: Permissions::DEFAULT,
+            call_permissions: Permissions::DEFAULT,
+            recording_consent: 0,
+            call_recording: 0,
+        }
+    }
+
+    // spec §2.1 RequireModeratorOrNoLobby: a timer in the past resets the lobby.
+    #[test]
+    fn lobby_timer() {
+        assert!(!room(0, None).lobby_active(100));
+        assert!(room(1, None).lobby_active(100));
+        assert!(room(1, Some(101)).lobby_active(100));
+        assert!(room(1, Some(100)).lobby_active(100), "a timer at exactly now has not passed");
+        assert!(!room(1, Some(99)).lobby_active(100));
+        assert!(room(1, Some(99)).lobby_timer_expired(100));
+        assert!(!room(0, Some(99)).lobby_timer_expired(100), "no lobby, nothing to reset");
+    }
+
+    // spec §6.6: fresh means pinged within SESSION_TIMEOUT (inclusive).
+    #[test]
+    fn session_freshness() {
+        let s = |in_call: u32, last_ping: i64| Session {
+            session_id: "s".into(),
+            attendee_id: 1,
+            in_call: InCall::from_bits_retain(in_call),
+            last_ping,
+        };
+        assert!(s(7, 70).in_call_fresh(100));
+        assert!(!s(7, 69).in_call_fresh(100));
+        assert!(!s(0, 100).in_call_fresh(100));
+        assert!(s(6, 100).in_call_fresh(100), "flags without IN_CALL still count as in the call");
+    }
+
+    #[test]
+    fn columns_keep_every_bit() {
+        assert_eq!(InCall::from_column(-1).column(), -1);
+        assert_eq!(Permissions::from_column(300).column(), 300);
+        assert_eq!(Permissions::MAX_DEFAULT.bits(), 254);
+        assert_eq!(Permissions::MAX_CUSTOM.bits(), 255);
+        assert_eq!(InCall::DEFAULT_JOIN.bits(), 7);
+    }
+}
