@@ -5,6 +5,7 @@
 use crate::json::Value;
 use crate::model::*;
 use crate::outcome::{Effect, Mutation};
+use std::borrow::Cow;
 
 /// The resolved caller (spec §1.3).
 #[derive(Clone, Copy, Debug)]
@@ -17,8 +18,9 @@ pub struct Caller {
     pub permissions: Permissions,
 }
 
-pub struct Ctx {
-    pub state: State,
+pub struct Ctx<'s> {
+    /// The rows; copied on the first change, so read-only answers copy nothing.
+    pub state: Cow<'s, State>,
     pub now: i64,
     pub params: Params,
     pub mutations: Vec<Mutation>,
@@ -29,9 +31,9 @@ fn opt(v: Option<i64>) -> Value {
     v.map_or(Value::Null, Value::Int)
 }
 
-impl Ctx {
-    pub fn new(state: State, now: i64, params: Params) -> Ctx {
-        Ctx { state, now, params, mutations: Vec::new(), effects: Vec::new() }
+impl<'s> Ctx<'s> {
+    pub fn new(state: &'s State, now: i64, params: Params) -> Ctx<'s> {
+        Ctx { state: Cow::Borrowed(state), now, params, mutations: Vec::new(), effects: Vec::new() }
     }
 
     pub fn attendee(&self, c: &Caller) -> &Attendee {
@@ -61,8 +63,8 @@ impl Ctx {
     }
 
     pub fn set_session_in_call(&mut self, index: usize, flags: InCall) {
-        let s = &mut self.state.sessions[index];
-        if s.in_call != flags {
+        if self.state.sessions[index].in_call != flags {
+            let s = &mut self.state.to_mut().sessions[index];
             s.in_call = flags;
             let set = vec![("inCall", Value::Int(flags.column()))];
             self.mutations.push(Mutation::UpdateSession { session_id: s.session_id.clone(), set });
@@ -70,8 +72,8 @@ impl Ctx {
     }
 
     pub fn set_attendee_last_joined_call(&mut self, index: usize, at: i64) {
-        let a = &mut self.state.attendees[index];
-        if a.last_joined_call != Some(at) {
+        if self.state.attendees[index].last_joined_call != Some(at) {
+            let a = &mut self.state.to_mut().attendees[index];
             a.last_joined_call = Some(at);
             let set = vec![("lastJoinedCall", Value::Int(at))];
             self.mutations.push(Mutation::UpdateAttendee { attendee_id: a.attendee_id, set });
@@ -79,15 +81,19 @@ impl Ctx {
     }
 
     pub fn clear_attendee_call_id(&mut self, index: usize) {
-        let a = &mut self.state.attendees[index];
-        if a.call_id.take().is_some() {
+        if self.state.attendees[index].call_id.is_some() {
+            let a = &mut self.state.to_mut().attendees[index];
+            a.call_id = None;
             let set = vec![("callId", Value::Null)];
             self.mutations.push(Mutation::UpdateAttendee { attendee_id: a.attendee_id, set });
         }
     }
 
     pub fn reset_attendee_permissions(&mut self) {
-        for a in &mut self.state.attendees {
+        if self.state.attendees.iter().all(|a| a.permissions.is_empty()) {
+            return;
+        }
+        for a in &mut self.state.to_mut().attendees {
             if !a.permissions.is_empty() {
                 a.permissions = Permissions::DEFAULT;
                 let set = vec![("permissions", Value::Int(0))];
@@ -98,15 +104,15 @@ impl Ctx {
 
     pub fn set_call_permissions(&mut self, p: Permissions) {
         if self.state.room.call_permissions != p {
-            self.state.room.call_permissions = p;
+            self.state.to_mut().room.call_permissions = p;
             self.room_mutation(vec![("callPermissions", Value::Int(p.column()))]);
         }
     }
 
     /// `RoomService::setLobby(LOBBY_NONE)` run by `Room::getLobbyState()` once the timer passed.
     pub fn reset_expired_lobby(&mut self) {
-        let r = &mut self.state.room;
-        if r.lobby_timer_expired(self.now) {
+        if self.state.room.lobby_timer_expired(self.now) {
+            let r = &mut self.state.to_mut().room;
             r.lobby_state = 0;
             r.lobby_timer = None;
             self.room_mutation(vec![("lobbyState", Value::Int(0)), ("lobbyTimer", Value::Null)]);
@@ -117,7 +123,7 @@ impl Ctx {
     /// Returns true when this join started the call.
     pub fn mark_call_active(&mut self, flags: InCall, is_guest: bool) -> bool {
         let now = self.now;
-        let r = &mut self.state.room;
+        let r = &mut self.state.to_mut().room;
         let mut set = Vec::new();
         if is_guest && r.room_type == RoomType::Public {
             r.active_guests += 1;
@@ -138,7 +144,7 @@ impl Ctx {
 
     /// The guarded reset of the call columns when a call ends (spec §4.3).
     pub fn reset_call(&mut self) {
-        let r = &mut self.state.room;
+        let r = &mut self.state.to_mut().room;
         let before = (r.active_since, r.call_flag, r.active_guests, r.call_permissions);
         r.active_since = None;
         r.call_flag = InCall::DISCONNECTED;

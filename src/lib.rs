@@ -48,10 +48,15 @@ pub fn evaluate(request: &Value, state: &Value) -> Outcome {
         Ok(r) => r,
         Err(e) => return Outcome::bad_input(e),
     };
-    let st = match input::state(state) {
-        Ok(s) => s,
-        Err(e) => return Outcome::bad_input(e),
-    };
+    match input::state(state) {
+        Ok(st) => decide(&raw, &st),
+        Err(e) => Outcome::bad_input(e),
+    }
+}
+
+/// [`evaluate`] over rows already read: the route, the body fields, the
+/// server's checks in order (see `guard`), then the endpoint's rules.
+pub fn decide(raw: &input::RawRequest, st: &model::State) -> Outcome {
     let route = match route::route(&raw.method, &raw.path) {
         Ok(r) => r,
         Err(o) => return o,

@@ -202,7 +202,7 @@ fn touched_sessions(o: &Outcome) -> Vec<String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 3000, failure_persistence: None, .. ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 1000, failure_persistence: None, .. ProptestConfig::default() })]
 
     /// evaluate never panics, is deterministic, and its JSON twin agrees.
     #[test]

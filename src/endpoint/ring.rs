@@ -14,7 +14,7 @@ pub enum Target<'a> {
 }
 
 /// Attendee ids are global: the server looks the id up over all conversations.
-pub fn target(cx: &Ctx, attendee_id: i64) -> Target<'_> {
+pub fn target<'a>(cx: &'a Ctx, attendee_id: i64) -> Target<'a> {
     if let Some(a) = cx.state.attendee(attendee_id) {
         return Target::Here(a);
     }

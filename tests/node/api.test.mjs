@@ -1,0 +1,377 @@
+// API tests of js/index.mjs against the optimised pkg/talk_call_rules_bg.wasm (node --test).
+// Each test file runs in its own process, so the first test here sees an uninitialised bridge.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+import * as bridge from '../../js/index.mjs';
+import { applyFixture, caseSteps, clone } from './vector-runner.mjs';
+import { ROOT, defaultVectorDirs, expandPaths, loadVectorFiles } from './files.mjs';
+
+const {
+	init, initSync, isReady, evaluate, apply, ocs, version, evaluateJson, applyJson, ocsJson, versionJson,
+	TalkCallRulesError, REASONS, wasmExports,
+} = bridge;
+
+const WASM_PATH = resolve(ROOT, 'pkg', 'talk_call_rules_bg.wasm');
+const vectorFiles = loadVectorFiles(expandPaths(defaultVectorDirs()));
+
+/**
+ * Every request step of every vector with the running state it sees: { file, name, index, request, state }.
+ * Replayed with the object API, ignoring the expectations (the vector tests check those).
+ */
+let stepsCache = null;
+function allSteps() {
+	if (stepsCache) {
+		return stepsCache;
+	}
+	const out = [];
+	for (const { file, cases } of vectorFiles) {
+		for (const c of cases || []) {
+			let state = clone(c.state);
+			caseSteps(c).forEach((step, index) => {
+				if (step.fixture !== undefined) {
+					try {
+						state = applyFixture(state, step);
+					} catch {
+						// a broken fixture is reported by the vector tests
+					}
+					return;
+				}
+				out.push({ file, name: c.name, index, request: clone(step.request), state: clone(state) });
+				const o = evaluate(step.request, state);
+				const next = apply(state, Array.isArray(o.mutations) ? o.mutations : []);
+				if (next && next.room) {
+					state = next;
+				}
+			});
+		}
+	}
+	stepsCache = out;
+	return out;
+}
+
+const SAMPLE_STATE = {
+	config: { startCalls: 0, allowedGroups: [], recordingConsent: 0, defaultPermissions: null, signaling: 'external' },
+	room: {
+		token: 'abc123', type: 2, readOnly: 0, lobbyState: 0, lobbyTimer: null, objectType: '', callFlag: 0,
+		activeSince: null, activeGuests: 0, defaultPermissions: 0, callPermissions: 0, recordingConsent: 0,
+		callRecording: 0, breakoutRoomMode: 0, breakoutRoomStatus: 0,
+	},
+	attendees: [{
+		attendeeId: 1, actorType: 'users', actorId: 'alice', displayName: 'Alice', participantType: 1,
+		permissions: 0, lastJoinedCall: null, notificationCalls: 1, phoneNumber: null, callId: null,
+	}],
+	sessions: [{ sessionId: 'a-long-session-id', attendeeId: 1, inCall: 0, lastPing: 1700000000 }],
+	foreignAttendees: [],
+	users: { alice: { displayName: 'Alice A.' } },
+};
+const SAMPLE_REQUEST = {
+	method: 'POST', path: '/call/abc123', body: { flags: 7 },
+	actor: { userId: 'alice', sessionId: 'a-long-session-id', groups: [] }, now: 1700000000,
+};
+
+/** A test that needs the module loaded (it may run alone, e.g. with --test-name-pattern). */
+function loadedTest(name, fn) {
+	test(name, async () => {
+		assert.equal(await init(), true, 'init() resolved false: run ./build.sh build');
+		await fn();
+	});
+}
+
+function assertBadInput(outcome, label) {
+	assert.equal(typeof outcome, 'object', `${label}: outcome is an object`);
+	assert.equal(outcome.status, 400, `${label}: status 400 (got ${JSON.stringify(outcome)})`);
+	assert.equal(outcome.reason, 'bad-input', `${label}: reason bad-input`);
+	assert.equal(outcome.data && outcome.data.error, 'bad-input', `${label}: data.error`);
+	assert.equal(typeof outcome.data.detail, 'string', `${label}: data.detail is a string`);
+	assert.deepEqual(outcome.mutations, [], `${label}: no mutations`);
+}
+
+test('before init every function throws TalkCallRulesError not-initialised', () => {
+	assert.equal(isReady(), false);
+	assert.equal(wasmExports(), null);
+	const calls = {
+		evaluate: () => evaluate(SAMPLE_REQUEST, SAMPLE_STATE),
+		apply: () => apply(SAMPLE_STATE, []),
+		ocs: () => ocs({ status: 200, data: [], message: 'OK' }),
+		version: () => version(),
+		evaluateJson: () => evaluateJson('{}', '{}'),
+		applyJson: () => applyJson('{}', '[]'),
+		ocsJson: () => ocsJson('{}'),
+		versionJson: () => versionJson(),
+	};
+	for (const [name, call] of Object.entries(calls)) {
+		assert.throws(call, (e) => {
+			assert.ok(e instanceof TalkCallRulesError, `${name}: instance of TalkCallRulesError`);
+			assert.ok(e instanceof Error);
+			assert.equal(e.name, 'TalkCallRulesError');
+			assert.equal(e.code, 'not-initialised');
+			assert.match(e.message, /not initialised.*init\(\)/);
+			return true;
+		}, name);
+	}
+});
+
+test('init with unusable input resolves false (never rejects) and can be retried', async () => {
+	assert.equal(await init(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 9, 9])), false, 'truncated bytes');
+	assert.equal(await init(new ArrayBuffer(0)), false, 'empty bytes');
+	assert.equal(await init(resolve(ROOT, 'pkg', 'does-not-exist.wasm')), false, 'missing file');
+	assert.equal(await init(42), false, 'a number');
+	assert.equal(await init(new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]))), false, 'a foreign module');
+	assert.equal(initSync(new Uint8Array([1, 2, 3])), false, 'initSync with bad bytes');
+	assert.equal(isReady(), false);
+});
+
+test('init is idempotent and memoized', async () => {
+	const p1 = init();
+	const p2 = init();
+	assert.equal(p1, p2, 'concurrent calls share one promise');
+	assert.equal(await p1, true);
+	assert.equal(isReady(), true);
+	assert.equal(await init(), true);
+	assert.equal(await init(new Uint8Array([1, 2, 3])), true, 'once ready, input is ignored');
+	assert.equal(initSync(), true);
+});
+
+loadedTest('version', () => {
+	const v = version();
+	assert.equal(v.crate, 'talk-call-rules');
+	assert.equal(typeof v.version, 'string');
+	assert.equal(v.talkApi, 'v4');
+	assert.equal(v.serverParity, 'talk-18');
+	assert.equal(v.abi, 1);
+	assert.deepEqual(JSON.parse(versionJson()), v);
+});
+
+test('reason codes list', () => {
+	assert.equal(new Set(REASONS).size, REASONS.length);
+	for (const r of ['ok', 'no-route', 'method-not-allowed', 'bad-input', 'dial-out-unavailable']) {
+		assert.ok(REASONS.includes(r), r);
+	}
+	assert.throws(() => { REASONS.push('x'); });
+});
+
+loadedTest('every vector outcome carries a known reason and a matching OCS envelope', () => {
+	const steps = allSteps();
+	assert.ok(steps.length > 0, 'vectors found');
+	for (const s of steps) {
+		const o = evaluate(s.request, s.state);
+		const where = `${s.file} :: ${s.name} :: step ${s.index + 1}`;
+		assert.ok(REASONS.includes(o.reason), `${where}: unknown reason ${o.reason}`);
+		assert.ok(Array.isArray(o.mutations) && Array.isArray(o.effects), `${where}: mutations/effects arrays`);
+		const env = ocs(o);
+		assert.equal(env.ocs.meta.statuscode, o.status, where);
+		assert.equal(env.ocs.meta.status, o.status >= 200 && o.status < 300 ? 'ok' : 'failure', where);
+		assert.equal(env.ocs.meta.message, o.message, where);
+		assert.deepEqual(env.ocs.data, o.data, where);
+	}
+});
+
+loadedTest('JSON twins agree with the object API on every vector step', () => {
+	const steps = allSteps();
+	assert.ok(steps.length > 0, 'vectors found');
+	for (const s of steps) {
+		const where = `${s.file} :: ${s.name} :: step ${s.index + 1}`;
+		const o = evaluate(s.request, s.state);
+		const oj = JSON.parse(evaluateJson(JSON.stringify(s.request), JSON.stringify(s.state)));
+		assert.deepEqual(oj, o, `${where}: evaluateJson`);
+		const next = apply(s.state, o.mutations);
+		const nextJ = JSON.parse(applyJson(JSON.stringify(s.state), JSON.stringify(o.mutations)));
+		assert.deepEqual(nextJ, next, `${where}: applyJson`);
+		assert.deepEqual(JSON.parse(ocsJson(JSON.stringify(o))), ocs(o), `${where}: ocsJson`);
+	}
+});
+
+loadedTest('apply returns a new value and leaves its input untouched; unknown fields survive', () => {
+	const state = clone(SAMPLE_STATE);
+	state.extra = { keep: [1, 2, 3] };
+	state.room.futureColumn = 'x';
+	state.sessions[0].futureColumn = 5;
+	const before = JSON.stringify(state);
+	const next = apply(state, [
+		{ op: 'updateRoom', set: { callFlag: 7, activeSince: 1700000000 } },
+		{ op: 'updateSession', sessionId: 'a-long-session-id', set: { inCall: 7 } },
+		{ op: 'updateAttendee', attendeeId: 1, set: { lastJoinedCall: 1700000000 } },
+	]);
+	assert.equal(JSON.stringify(state), before, 'input untouched');
+	assert.notEqual(next, state);
+	assert.equal(next.room.callFlag, 7);
+	assert.equal(next.room.activeSince, 1700000000);
+	assert.equal(next.sessions[0].inCall, 7);
+	assert.equal(next.attendees[0].lastJoinedCall, 1700000000);
+	assert.deepEqual(next.extra, { keep: [1, 2, 3] });
+	assert.equal(next.room.futureColumn, 'x');
+	assert.equal(next.sessions[0].futureColumn, 5);
+});
+
+function nested(depth, leaf = 1) {
+	let v = leaf;
+	for (let i = 0; i < depth; i++) {
+		v = { a: v };
+	}
+	return v;
+}
+
+loadedTest('bad data never throws: it answers 400 bad-input', () => {
+	const badObjects = {
+		'undefined request and state': () => evaluate(undefined, undefined),
+		'null request': () => evaluate(null, SAMPLE_STATE),
+		'number request': () => evaluate(42, SAMPLE_STATE),
+		'string state': () => evaluate(SAMPLE_REQUEST, 'state'),
+		'empty objects': () => evaluate({}, {}),
+		'path is a number': () => evaluate({ ...SAMPLE_REQUEST, path: 5 }, SAMPLE_STATE),
+		'now is a string': () => evaluate({ ...SAMPLE_REQUEST, now: 'soon' }, SAMPLE_STATE),
+		'now is NaN': () => evaluate({ ...SAMPLE_REQUEST, now: NaN }, SAMPLE_STATE),
+		'attendees is not a list': () => evaluate(SAMPLE_REQUEST, { ...SAMPLE_STATE, attendees: {} }),
+		'room missing': () => evaluate(SAMPLE_REQUEST, { ...SAMPLE_STATE, room: undefined }),
+		'callFlag out of range': () => evaluate(SAMPLE_REQUEST, { ...SAMPLE_STATE, room: { ...SAMPLE_STATE.room, callFlag: 2 ** 40 } }),
+		'duplicate attendee ids': () => evaluate(SAMPLE_REQUEST, { ...SAMPLE_STATE, attendees: [SAMPLE_STATE.attendees[0], SAMPLE_STATE.attendees[0]] }),
+		'flags is a nested object': () => evaluate({ ...SAMPLE_REQUEST, body: { flags: nested(300) } }, SAMPLE_STATE),
+		'apply: mutations not a list': () => apply(SAMPLE_STATE, 'nope'),
+		'apply: unknown op': () => apply(SAMPLE_STATE, [{ op: 'dropTable', set: {} }]),
+		'apply: state null': () => apply(null, []),
+	};
+	const badJson = {
+		'not JSON': () => evaluateJson('not json', '{}'),
+		'empty strings': () => evaluateJson('', ''),
+		'non-string arguments': () => evaluateJson(undefined, 12),
+		'JSON array as request': () => evaluateJson('[]', JSON.stringify(SAMPLE_STATE)),
+		'truncated state': () => evaluateJson(JSON.stringify(SAMPLE_REQUEST), JSON.stringify(SAMPLE_STATE).slice(0, 50)),
+		'100,000 nested arrays': () => evaluateJson('['.repeat(100000) + ']'.repeat(100000), '{}'),
+		'applyJson garbage': () => applyJson('{', '['),
+		'applyJson mutations object': () => applyJson(JSON.stringify(SAMPLE_STATE), '{}'),
+	};
+	// Not necessarily bad-input (the rules may ignore or accept them), but never a throw.
+	const noThrow = {
+		'bigint in state': () => evaluate(SAMPLE_REQUEST, { ...SAMPLE_STATE, room: { ...SAMPLE_STATE.room, callFlag: 7n } }),
+		'symbol as method': () => evaluate({ ...SAMPLE_REQUEST, method: Symbol('POST') }, SAMPLE_STATE),
+		'function as state': () => evaluate(SAMPLE_REQUEST, () => 1),
+		'100,000 levels in an ignored body field': () => evaluate({ ...SAMPLE_REQUEST, body: { flags: 7, unknownField: nested(100000) } }, SAMPLE_STATE),
+		'100,000 levels in an unknown state field': () => evaluate(SAMPLE_REQUEST, { ...SAMPLE_STATE, extra: nested(100000) }),
+		'lone surrogate in the path': () => evaluate({ ...SAMPLE_REQUEST, path: '/call/abc123\ud800' }, SAMPLE_STATE),
+		'apply: unknown session': () => apply(SAMPLE_STATE, [{ op: 'updateSession', sessionId: 'nope', set: { inCall: 1 } }]),
+		'json: lone surrogate escape': () => JSON.parse(evaluateJson(JSON.stringify({ ...SAMPLE_REQUEST, path: '\ud800' }), JSON.stringify(SAMPLE_STATE))),
+		'json: 100,000 levels in an ignored body field': () => JSON.parse(evaluateJson(
+			`{"method":"POST","path":"/call/abc123","now":1700000000,"actor":{"userId":"alice","sessionId":"a-long-session-id"},"body":{"x":${'['.repeat(100000)}${']'.repeat(100000)}}}`,
+			JSON.stringify(SAMPLE_STATE),
+		)),
+	};
+	for (const [label, call] of Object.entries(badObjects)) {
+		let outcome;
+		assert.doesNotThrow(() => { outcome = call(); }, label);
+		assertBadInput(outcome, label);
+	}
+	for (const [label, call] of Object.entries(badJson)) {
+		let out;
+		assert.doesNotThrow(() => { out = call(); }, label);
+		assert.equal(typeof out, 'string', label);
+		assertBadInput(JSON.parse(out), label);
+	}
+	for (const [label, call] of Object.entries(noThrow)) {
+		let out;
+		assert.doesNotThrow(() => { out = call(); }, label);
+		assert.equal(typeof out, 'object', label);
+		assert.ok(typeof out.status === 'number' || out.room, `${label}: an Outcome or a State (got ${JSON.stringify(out)})`);
+		if (typeof out.status === 'number') {
+			assert.ok(REASONS.includes(out.reason), `${label}: known reason ${out.reason}`);
+		}
+	}
+	for (const [label, call] of Object.entries({ 'ocs(null)': () => ocs(null), 'ocsJson garbage': () => ocsJson('}{') })) {
+		assert.doesNotThrow(call, label);
+	}
+	assert.equal(isReady(), true, 'still usable after bad data');
+});
+
+function abiCall(exp, fn, ...parts) {
+	const enc = new TextEncoder();
+	const bytes = parts.map((p) => enc.encode(p));
+	const total = bytes.reduce((n, b) => n + b.length, 0);
+	const ptr = exp.tcr_input_reserve(total);
+	assert.notEqual(ptr, 0, 'tcr_input_reserve');
+	let at = ptr;
+	for (const b of bytes) {
+		new Uint8Array(exp.memory.buffer, at, b.length).set(b);
+		at += b.length;
+	}
+	const len = exp[fn](...bytes.map((b) => b.length));
+	assert.ok(len >= 0, `${fn} returned ${len}`);
+	return new TextDecoder().decode(new Uint8Array(exp.memory.buffer, exp.tcr_output_ptr(), len));
+}
+
+/** Instantiates the .wasm as a non-JS host would: every import is a host function that traps. */
+function standaloneAbiInstance() {
+	const module = new WebAssembly.Module(readFileSync(WASM_PATH));
+	const imports = {};
+	for (const imp of WebAssembly.Module.imports(module)) {
+		if (imp.kind !== 'function') {
+			throw new Error(`unexpected ${imp.kind} import ${imp.module}.${imp.name}`);
+		}
+		imports[imp.module] ??= {};
+		imports[imp.module][imp.name] = () => {
+			throw new Error(`host import ${imp.module}.${imp.name} called from a C-ABI export`);
+		};
+	}
+	return new WebAssembly.Instance(module, imports).exports;
+}
+
+loadedTest('C-ABI exports give the same JSON as the JSON twins', () => {
+	const steps = allSteps();
+	assert.ok(steps.length > 0);
+	// A few steps from every file, plus bad data.
+	const picked = [];
+	const seen = new Map();
+	for (const s of steps) {
+		const n = seen.get(s.file) || 0;
+		if (n < 3) {
+			picked.push(s);
+			seen.set(s.file, n + 1);
+		}
+	}
+	for (const [label, exp] of [['standalone instance (traps on imports)', standaloneAbiInstance()], ['bridge instance', wasmExports()]]) {
+		assert.equal(exp.tcr_abi_version(), 1, label);
+		assert.equal(exp.tcr_input_reserve(0x7fffffff), 0, `${label}: oversized reserve answers 0`);
+		assert.equal(abiCall(exp, 'tcr_version'), versionJson(), `${label}: tcr_version`);
+		for (const s of picked) {
+			const where = `${label}: ${s.file} :: ${s.name} :: step ${s.index + 1}`;
+			const req = JSON.stringify(s.request);
+			const st = JSON.stringify(s.state);
+			const out = abiCall(exp, 'tcr_evaluate', req, st);
+			assert.equal(out, evaluateJson(req, st), `${where}: tcr_evaluate`);
+			const muts = JSON.stringify(JSON.parse(out).mutations ?? []);
+			assert.equal(abiCall(exp, 'tcr_apply', st, muts), applyJson(st, muts), `${where}: tcr_apply`);
+			assert.equal(abiCall(exp, 'tcr_ocs', out), ocsJson(out), `${where}: tcr_ocs`);
+		}
+		const bad = abiCall(exp, 'tcr_evaluate', 'not json', '{}');
+		assert.equal(bad, evaluateJson('not json', '{}'), `${label}: bad input`);
+		assert.equal(JSON.parse(bad).reason, 'bad-input');
+	}
+	assert.equal(isReady(), true);
+});
+
+loadedTest('a trap makes the module unusable until init() re-instantiates it', async () => {
+	assert.equal(isReady(), true);
+	// Corrupt the instance's memory (allocator state included) so that the next call traps.
+	new Uint8Array(wasmExports().memory.buffer).fill(0xff);
+	assert.throws(() => evaluate(SAMPLE_REQUEST, SAMPLE_STATE), (e) => {
+		assert.ok(e instanceof TalkCallRulesError);
+		assert.equal(e.code, 'trapped');
+		assert.ok(e.cause !== undefined, 'the original error is the cause');
+		return true;
+	});
+	assert.equal(isReady(), false);
+	assert.equal(wasmExports(), null);
+	assert.throws(() => versionJson(), (e) => e.code === 'trapped');
+	assert.equal(await init(), true, 're-init');
+	assert.equal(isReady(), true);
+	assert.equal(version().talkApi, 'v4');
+	const o = evaluate(SAMPLE_REQUEST, SAMPLE_STATE);
+	assert.equal(typeof o.status, 'number');
+	assert.deepEqual(JSON.parse(evaluateJson(JSON.stringify(SAMPLE_REQUEST), JSON.stringify(SAMPLE_STATE))), o);
+	// initSync also recovers.
+	new Uint8Array(wasmExports().memory.buffer).fill(0xff);
+	assert.throws(() => evaluateJson('{}', '{}'), (e) => e.code === 'trapped');
+	assert.equal(initSync(), true);
+	assert.equal(JSON.parse(versionJson()).abi, 1);
+});
