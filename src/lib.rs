@@ -14,6 +14,7 @@
 //! assert!(outcome.starts_with(r#"{"status":200,"data":[]"#));
 //! ```
 
+pub mod actions;
 pub mod apply;
 pub mod call_end;
 pub mod context;
@@ -169,6 +170,37 @@ pub fn ocs_json(outcome: &str) -> String {
             let o = Outcome::bad_input(e);
             outcome::envelope(i64::from(o.status), o.message, o.data).to_json()
         }
+    }
+}
+
+/// For the caller, every call action with the status and reason the server would
+/// answer now (see [`actions`]); bad input gives a `bad-input` outcome.
+pub fn allowed_actions(state: &Value, actor: &Value, now: i64) -> Result<Value, Outcome> {
+    actions::allowed_actions(state, actor, now)
+}
+
+/// [`allowed_actions`] over JSON text: the map, or a `bad-input` outcome.
+pub fn allowed_actions_json(state: &str, actor: &str, now: i64) -> String {
+    let result = parse_document(state, "state", input::MAX_DOCUMENT_BYTES)
+        .and_then(|s| Ok((s, parse_document(actor, "actor", input::MAX_REQUEST_BYTES)?)))
+        .map_err(Outcome::bad_input)
+        .and_then(|(s, a)| allowed_actions(&s, &a, now));
+    match result {
+        Ok(v) => v.to_json(),
+        Err(o) => o.to_value().to_json(),
+    }
+}
+
+/// A stable English sentence for an outcome's reason code: `{status, reason, explanation}`.
+pub fn explain(outcome: &Value) -> Value {
+    actions::explain(outcome)
+}
+
+/// [`explain`] over JSON text.
+pub fn explain_json(outcome: &str) -> String {
+    match parse_document(outcome, "outcome", input::MAX_DOCUMENT_BYTES) {
+        Ok(v) => explain(&v).to_json(),
+        Err(e) => explain(&Outcome::bad_input(e).to_value()).to_json(),
     }
 }
 

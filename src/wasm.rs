@@ -9,7 +9,9 @@
 //!    (0 when `len` exceeds the limit). Write the input documents back to back.
 //! 2. `tcr_evaluate(request_len, state_len) -> out_len`, `tcr_apply(state_len,
 //!    mutations_len) -> out_len`, `tcr_ocs(outcome_len) -> out_len`,
-//!    `tcr_version() -> out_len`: read the input area, write the answer.
+//!    `tcr_allowed_actions(state_len, actor_len, now: i64) -> out_len`,
+//!    `tcr_explain(outcome_len) -> out_len`, `tcr_version() -> out_len`: read the
+//!    input area, write the answer.
 //! 3. `tcr_output_ptr() -> ptr`: the answer of the last call, valid until the next call.
 //!
 //! The host never frees anything. Bad input (including invalid UTF-8 or lengths
@@ -74,6 +76,49 @@ pub fn ocs_js(outcome: JsValue) -> JsValue {
             let o = Outcome::bad_input(e);
             to_js(&crate::outcome::envelope(i64::from(o.status), o.message, o.data))
         }
+    }
+}
+
+/// `allowedActions(state, actor, now)`: every call action for the caller, with the
+/// status and reason the server would answer (or a `bad-input` Outcome).
+#[wasm_bindgen(js_name = allowedActions)]
+pub fn allowed_actions_js(state: JsValue, actor: JsValue, now: f64) -> JsValue {
+    let result = from_js(state, "state")
+        .and_then(|s| Ok((s, from_js(actor, "actor")?)))
+        .map_err(Outcome::bad_input)
+        .and_then(|(s, a)| crate::allowed_actions(&s, &a, js_time(now)));
+    match result {
+        Ok(v) => to_js(&v),
+        Err(o) => to_js(&o.to_value()),
+    }
+}
+
+/// `explain(outcome) -> { status, reason, explanation }`.
+#[wasm_bindgen(js_name = explain)]
+pub fn explain_js(outcome: JsValue) -> JsValue {
+    match from_js(outcome, "outcome") {
+        Ok(v) => to_js(&crate::explain(&v)),
+        Err(e) => to_js(&crate::explain(&Outcome::bad_input(e).to_value())),
+    }
+}
+
+#[wasm_bindgen(js_name = allowedActionsJson)]
+pub fn allowed_actions_json_js(state: &str, actor: &str, now: f64) -> String {
+    crate::allowed_actions_json(state, actor, js_time(now))
+}
+
+#[wasm_bindgen(js_name = explainJson)]
+pub fn explain_json_js(outcome: &str) -> String {
+    crate::explain_json(outcome)
+}
+
+/// A JS number of seconds as the engine's time; anything not a whole non-negative
+/// number of seconds becomes -1, which the rows' checks refuse as bad input.
+fn js_time(now: f64) -> i64 {
+    if now.fract() == 0.0 && (0.0..=input::MAX_SAFE_INT as f64).contains(&now) {
+        now as i64
+    } else {
+        -1
     }
 }
 
@@ -194,6 +239,16 @@ pub extern "C" fn tcr_apply(state_len: i32, mutations_len: i32) -> i32 {
 #[no_mangle]
 pub extern "C" fn tcr_ocs(outcome_len: i32) -> i32 {
     with_documents(&[outcome_len], |d| crate::ocs_json(d[0]))
+}
+
+#[no_mangle]
+pub extern "C" fn tcr_allowed_actions(state_len: i32, actor_len: i32, now: i64) -> i32 {
+    with_documents(&[state_len, actor_len], |d| crate::allowed_actions_json(d[0], d[1], now))
+}
+
+#[no_mangle]
+pub extern "C" fn tcr_explain(outcome_len: i32) -> i32 {
+    with_documents(&[outcome_len], |d| crate::explain_json(d[0]))
 }
 
 #[no_mangle]

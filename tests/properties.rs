@@ -344,4 +344,31 @@ proptest! {
         let out = evaluate_json(&req, &st);
         prop_assert!(parse(&out).is_ok());
     }
+
+    /// Every entry of allowedActions is exactly what evaluate answers for its request.
+    #[test]
+    fn allowed_actions_agree_with_evaluate(st in state(), req in request()) {
+        let actor = req.get("actor").unwrap().clone();
+        let map = talk_call_rules::allowed_actions(&st, &actor, NOW).unwrap();
+        let mut entries: Vec<&Value> = ["join", "updateFlags", "leave", "endForEveryone", "peers"]
+            .iter().map(|k| map.get(k).unwrap()).collect();
+        for list in ["ring", "dialOut"] {
+            if let Some(Value::Array(a)) = map.get(list) { entries.extend(a.iter()); }
+        }
+        for e in entries {
+            let r = e.get("request").unwrap();
+            let full = r.clone().with("actor", actor.clone()).with("now", NOW);
+            let o = evaluate(&full, &st);
+            prop_assert_eq!(e.get("status").and_then(Value::as_i64), Some(i64::from(o.status)));
+            prop_assert_eq!(e.get("reason").and_then(Value::as_str), Some(o.reason.code()));
+        }
+        let join = map.get("join").unwrap();
+        if join.get("allowed") == Some(&Value::Bool(true)) {
+            let flags = join.get("flags").and_then(Value::as_i64).expect("an allowed join says its flags");
+            let (attendee, _) = caller(&st, &req).unwrap();
+            let perm = effective(&st, attendee);
+            let f = InCall::from_column(flags);
+            prop_assert!(!f.contains(InCall::WITH_AUDIO) || perm.contains(Permissions::PUBLISH_AUDIO));
+        }
+    }
 }

@@ -3,14 +3,14 @@
 use crate::call_end;
 use crate::context::{Caller, Ctx};
 use crate::endpoint::join::change_in_call;
-use crate::model::InCall;
+use crate::model::{Attendee, InCall};
 use crate::outcome::{Effect, Outcome, Reason};
 
 pub fn run(cx: &mut Ctx, caller: &Caller) -> Outcome {
     let Some(si) = caller.session else {
         return Outcome::empty(404, Reason::NoSession);
     };
-    if cx.params.all && cx.attendee(caller).participant_type.is_moderator() {
+    if cx.params.all && ends_for_everyone(cx.attendee(caller)) {
         end_for_everyone(cx, caller);
     } else {
         // `all` from a non-moderator is a normal leave. The server ignores the
@@ -18,6 +18,11 @@ pub fn run(cx: &mut Ctx, caller: &Caller) -> Outcome {
         let _ = change_in_call(cx, caller, si, InCall::DISCONNECTED);
     }
     Outcome::empty(200, Reason::Ok)
+}
+
+/// `all=true` ends the call for everyone only when a moderator asks.
+pub fn ends_for_everyone(attendee: &Attendee) -> bool {
+    attendee.participant_type.is_moderator()
 }
 
 /// Ends the call (attributed to the moderator, even one not in the call) and

@@ -1,0 +1,180 @@
+//! What the caller could do right now, for a UI that enables buttons and says
+//! why not: every call action is answered by running the very request through
+//! [`crate::decide`], so the map can never disagree with `evaluate`.
+
+use crate::input::{self, RawRequest};
+use crate::json::Value;
+use crate::model::{Actor, Request, State, ACTOR_PHONES};
+use crate::outcome::{Mutation, Outcome, Reason};
+
+/// A human sentence for every reason code (stable; translate by the code).
+pub fn explanation(reason: Reason) -> &'static str {
+    match reason {
+        Reason::Ok => "The server would accept this request.",
+        Reason::NoRoute => "This is not a Talk call API v4 endpoint (unknown path, API version or conversation token).",
+        Reason::MethodNotAllowed => "This endpoint does not accept this HTTP method.",
+        Reason::TalkNotAllowed => "You are not in a group that is allowed to use Talk.",
+        Reason::CallsDisabled => "Calls are disabled on this server.",
+        Reason::NotFound => "The conversation does not exist or you are not a participant.",
+        Reason::ReadOnly => "The conversation is read-only, so its call can not be joined or listed.",
+        Reason::Lobby => "The lobby is active and you are not a moderator.",
+        Reason::NoStartPermission => "You lack the permission to start calls, which ringing and dialing out need.",
+        Reason::Consent => "You have to consent to the recording of this call before joining it.",
+        Reason::NoSession => "You have not joined the conversation (there is no room session).",
+        Reason::ConversationType => "This type of conversation has no calls.",
+        Reason::CannotStartCall => "You may not start a call here; you can join once somebody who may start it has.",
+        Reason::NotInCall => "You are not in the call.",
+        Reason::FlagsWithoutInCall => "The new call flags must keep 'in call'; leave the call to leave it.",
+        Reason::NoCall => "There is no call running in this conversation.",
+        Reason::ActorType => "Only users can be rung.",
+        Reason::TargetNotFound => "That participant is not in this conversation (or can not be called this way).",
+        Reason::TargetInCall => "That participant is already in the call; nothing would be sent.",
+        Reason::DialOutUnavailable => "Dialing out needs an external signaling server (High-performance backend).",
+        Reason::BadInput => "The request or the stored state is malformed.",
+    }
+}
+
+/// `{ status, reason, explanation }` for an outcome (its `reason` decides).
+pub fn explain(outcome: &Value) -> Value {
+    let reason = outcome.get("reason").and_then(Value::as_str).and_then(Reason::from_code).unwrap_or(Reason::BadInput);
+    Value::object()
+        .with("status", outcome.get("status").cloned().unwrap_or(Value::Null))
+        .with("reason", reason.code())
+        .with("explanation", explanation(reason))
+}
+
+fn request(method: &str, path: String, body: Value, actor: &Actor, now: i64) -> RawRequest {
+    RawRequest { method: method.to_string(), path, body, request: Request { actor: actor.clone(), now } }
+}
+
+/// One entry: the modelled request and what the server would answer.
+fn entry(raw: &RawRequest, st: &State) -> (Value, Outcome) {
+    let o = crate::decide(raw, st);
+    let v = Value::object()
+        .with("allowed", (200..300).contains(&o.status) && o.reason == Reason::Ok)
+        .with("status", i64::from(o.status))
+        .with("reason", o.reason.code())
+        .with("explanation", explanation(o.reason))
+        .with(
+            "request",
+            Value::object()
+                .with("method", raw.method.as_str())
+                .with("path", raw.path.as_str())
+                .with("body", raw.body.clone()),
+        );
+    (v, o)
+}
+
+/// The caller's session flags after the outcome (the mutation it would persist).
+fn stored_flags(o: &Outcome) -> Option<i64> {
+    o.mutations.iter().find_map(|m| match m {
+        Mutation::UpdateSession { set, .. } => set.iter().find(|(k, _)| *k == "inCall").and_then(|(_, v)| v.as_i64()),
+        _ => None,
+    })
+}
+
+fn starts_call(o: &Outcome) -> bool {
+    o.mutations.iter().any(|m| match m {
+        Mutation::UpdateRoom { set } => set.iter().any(|(k, v)| *k == "activeSince" && !v.is_null()),
+        _ => false,
+    })
+}
+
+/// For the caller (`actor`: `{userId?, sessionId?, groups?}`), every call action with
+/// the status and reason the server would answer at `now`.
+pub fn allowed_actions(state: &Value, actor: &Value, now: i64) -> Result<Value, Outcome> {
+    // The actor is read exactly as inside a request.
+    let probe = Value::object().with("method", "GET").with("path", "/").with("actor", actor.clone()).with("now", now);
+    let actor = input::request(&probe).map_err(|e| Outcome::bad_input(e.replace("request.", "")))?.request.actor;
+    let st = input::state(state).map_err(Outcome::bad_input)?;
+    let base = format!("/call/{}", st.room.token);
+    let empty = Value::object;
+
+    let (mut join, o) = entry(&request("POST", base.clone(), empty(), &actor, now), &st);
+    // Joining again with the same flags writes nothing: those flags stay.
+    let current = crate::guard::resolve_caller(&st, &actor).and_then(|(_, s)| s).map(|i| st.sessions[i].in_call);
+    let flags = stored_flags(&o).or(current.filter(|_| o.status == 200).map(|f| f.column()));
+    join.set("flags", flags.map_or(Value::Null, Value::Int));
+    join.set("startsCall", starts_call(&o).into());
+
+    let (update, _) = entry(&request("PUT", base.clone(), empty().with("flags", 7), &actor, now), &st);
+    let (leave, _) = entry(&request("DELETE", base.clone(), empty(), &actor, now), &st);
+    let (mut end_all, o) = entry(&request("DELETE", base.clone(), empty().with("all", true), &actor, now), &st);
+    // A non-moderator's `all` is a plain leave: answered 200, but nobody else leaves.
+    let caller = crate::guard::resolve_caller(&st, &actor);
+    let ends = caller.is_some_and(|(a, _)| crate::endpoint::leave::ends_for_everyone(&st.attendees[a]));
+    end_all.set("allowed", (o.status == 200 && ends).into());
+    let (peers, _) = entry(&request("GET", base.clone(), empty(), &actor, now), &st);
+
+    let me = caller.map(|(a, _)| st.attendees[a].attendee_id);
+    let targets = |phones: bool| -> Value {
+        let kind = if phones { "dialout" } else { "ring" };
+        Value::Array(
+            st.attendees
+                .iter()
+                .filter(|a| Some(a.attendee_id) != me && (a.actor_type == ACTOR_PHONES) == phones)
+                .map(|a| {
+                    let raw = request("POST", format!("{base}/{kind}/{}", a.attendee_id), empty(), &actor, now);
+                    entry(&raw, &st).0.with("attendeeId", a.attendee_id)
+                })
+                .collect(),
+        )
+    };
+    Ok(Value::object()
+        .with("join", join)
+        .with("updateFlags", update)
+        .with("leave", leave)
+        .with("endForEveryone", end_all)
+        .with("peers", peers)
+        .with("ring", targets(false))
+        .with("dialOut", targets(true)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::parse;
+
+    #[test]
+    fn every_reason_has_its_own_sentence() {
+        let mut seen: Vec<&str> = Vec::new();
+        for r in Reason::ALL {
+            let s = explanation(r);
+            assert!(s.ends_with('.') && s.len() > 10, "{}", r.code());
+            assert!(!seen.contains(&s));
+            seen.push(s);
+        }
+        let e = explain(&parse(r#"{"status":412,"reason":"lobby"}"#).unwrap());
+        assert_eq!(
+            e.to_json(),
+            r#"{"status":412,"reason":"lobby","explanation":"The lobby is active and you are not a moderator."}"#
+        );
+    }
+
+    #[test]
+    fn a_user_in_a_lobby_room_sees_why() {
+        let state = parse(
+            r#"{"config":{"startCalls":0},"room":{"token":"abcd1234","type":3,"lobbyState":1},
+            "attendees":[{"attendeeId":1,"actorType":"users","actorId":"mod","participantType":1},
+                         {"attendeeId":2,"actorType":"users","actorId":"u","participantType":3,"permissions":17},
+                         {"attendeeId":3,"actorType":"phones","actorId":"ph","participantType":3,"phoneNumber":"+49"}],
+            "sessions":[{"sessionId":"s2","attendeeId":2,"inCall":0,"lastPing":100}]}"#,
+        )
+        .unwrap();
+        let map = allowed_actions(&state, &parse(r#"{"userId":"u","sessionId":"s2"}"#).unwrap(), 100).unwrap();
+        let field = |path: &[&str]| path.iter().fold(&map, |v, k| v.get(k).unwrap()).to_json();
+        assert_eq!(field(&["join", "reason"]), "\"lobby\"");
+        assert_eq!(field(&["join", "allowed"]), "false");
+        assert_eq!(field(&["peers", "status"]), "412");
+        assert_eq!(field(&["leave", "allowed"]), "true");
+        assert_eq!(field(&["endForEveryone", "allowed"]), "false");
+        let Some(Value::Array(ring)) = map.get("ring") else { panic!() };
+        assert_eq!(ring.len(), 1, "the other user only; phones are dialled");
+        assert_eq!(ring[0].get("reason").unwrap().to_json(), "\"no-start-permission\"");
+        let Some(Value::Array(dial)) = map.get("dialOut") else { panic!() };
+        assert_eq!(dial[0].get("attendeeId").unwrap().to_json(), "3");
+        let moderator = allowed_actions(&state, &parse(r#"{"userId":"mod"}"#).unwrap(), 100).unwrap();
+        assert_eq!(moderator.get("join").unwrap().get("reason").unwrap().to_json(), "\"no-session\"");
+        assert!(allowed_actions(&state, &Value::Int(1), 100).is_err());
+    }
+}
