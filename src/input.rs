@@ -3,6 +3,7 @@
 
 use crate::json::Value;
 use crate::model::*;
+use crate::reader::{Path, Reader, Scalar};
 
 /// Largest request document accepted, in bytes of JSON.
 pub const MAX_REQUEST_BYTES: usize = 64 * 1024;
@@ -107,138 +108,333 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// Reads an object's known fields by position in `names`; unknown fields are
+/// checked and passed over; a known field given twice is refused.
+fn fields<'a>(
+    r: &mut Reader<'a>,
+    at: &Path,
+    names: &[&str],
+    mut f: impl FnMut(&mut Reader<'a>, usize, &Path) -> Result<(), Bad>,
+) -> Result<(), Bad> {
+    if !r.at_object() {
+        let s = r.scalar()?;
+        return Err(format!("{at}: expected an object, got {}", s.kind()));
+    }
+    let mut seen = 0u64;
+    r.object(|r, key| match names.iter().position(|n| *n == key) {
+        Some(i) if seen & (1 << i) != 0 => Err(format!("{at}: \"{key}\" appears twice")),
+        Some(i) => {
+            seen |= 1 << i;
+            f(r, i, &at.key(&key))
+        }
+        None => r.skip(),
+    })
+}
+
+/// A table: null or absent is empty; at most `max` rows.
 fn rows<'a, T>(
-    f: &Fields<'a>,
-    key: &str,
+    r: &mut Reader<'a>,
+    at: &Path,
     max: usize,
-    read: impl Fn(&Fields<'a>) -> Result<T, Bad>,
+    mut read: impl FnMut(&mut Reader<'a>, &Path) -> Result<T, Bad>,
 ) -> Result<Vec<T>, Bad> {
-    let path = f.at(key);
-    f.array(key, max)?.iter().enumerate().map(|(i, v)| read(&Fields::of(v, &format!("{path}[{i}]"))?)).collect()
-}
-
-fn timestamp(f: &Fields, key: &str) -> Result<Option<i64>, Bad> {
-    f.opt_int(key, 0, MAX_SAFE_INT)
-}
-
-fn enum_col<T>(f: &Fields, key: &str, default: i64, conv: impl Fn(i64) -> Option<T>, what: &str) -> Result<T, Bad> {
-    let v = f.get(key).map_or(Ok(default), |v| {
-        v.as_i64().ok_or_else(|| format!("{}: expected an integer, got {}", f.at(key), v.kind()))
+    match r.scalar()? {
+        Scalar::Null => return Ok(Vec::new()),
+        Scalar::Container("an array") => {}
+        other => return Err(format!("{at}: expected an array, got {}", other.kind())),
+    }
+    let mut out = Vec::new();
+    r.array(|r, i| {
+        if i == max {
+            return Err(format!("{at}: more rows than the limit of {max}"));
+        }
+        out.push(read(r, &Path::Index(at, i))?);
+        Ok(())
     })?;
-    conv(v).ok_or_else(|| format!("{}: {v} is not a {what}", f.at(key)))
+    Ok(out)
 }
 
-fn config(f: &Fields) -> Result<Config, Bad> {
-    let start_calls = enum_col(
-        f,
-        "startCalls",
-        0,
-        |v| match v {
-            0 => Some(StartCalls::Everyone),
-            1 => Some(StartCalls::Users),
-            2 => Some(StartCalls::Moderators),
-            3 => Some(StartCalls::NoOne),
-            _ => None,
-        },
-        "start_calls value (0..3)",
-    )?;
-    let external_signaling = match f.opt_string("signaling")?.as_deref() {
-        None | Some("internal") => false,
-        Some("external") => true,
-        Some(other) => {
-            return Err(format!("{}: \"{other}\" is neither \"internal\" nor \"external\"", f.at("signaling")))
-        }
+fn opt_int(r: &mut Reader, at: &Path, lo: i64, hi: i64) -> Result<Option<i64>, Bad> {
+    match r.scalar()? {
+        Scalar::Null => Ok(None),
+        Scalar::Int(i) if (lo..=hi).contains(&i) => Ok(Some(i)),
+        Scalar::Int(i) => Err(format!("{at}: {i} is out of range {lo}..{hi}")),
+        other => Err(format!("{at}: expected an integer, got {}", other.kind())),
+    }
+}
+
+/// A 32-bit signed column (flags and permission bit sets), 0 when absent.
+fn int32(r: &mut Reader, at: &Path) -> Result<i64, Bad> {
+    Ok(opt_int(r, at, INT_MIN, INT_MAX)?.unwrap_or(0))
+}
+
+fn timestamp(r: &mut Reader, at: &Path) -> Result<Option<i64>, Bad> {
+    opt_int(r, at, 0, MAX_SAFE_INT)
+}
+
+fn enum_col<T>(r: &mut Reader, at: &Path, conv: impl Fn(i64) -> Option<T>, what: &str) -> Result<T, Bad> {
+    let v = opt_int(r, at, i64::MIN, i64::MAX)?.ok_or_else(|| format!("{at}: required"))?;
+    conv(v).ok_or_else(|| format!("{at}: {v} is not a {what}"))
+}
+
+fn opt_string(r: &mut Reader, at: &Path) -> Result<Option<String>, Bad> {
+    match r.scalar()? {
+        Scalar::Null => Ok(None),
+        Scalar::Str(s) => Ok(Some(s.into_owned())),
+        other => Err(format!("{at}: expected a string, got {}", other.kind())),
+    }
+}
+
+/// Where an object is expected, only null (= absent) is accepted instead.
+fn null_or_object(r: &mut Reader, at: &Path) -> Result<(), Bad> {
+    match r.scalar()? {
+        Scalar::Null => Ok(()),
+        other => Err(format!("{at}: expected an object, got {}", other.kind())),
+    }
+}
+
+fn required<T>(v: Option<T>, at: &Path, key: &str) -> Result<T, Bad> {
+    v.ok_or_else(|| format!("{at}.{key}: required"))
+}
+
+fn nonempty(v: Option<String>, at: &Path, key: &str) -> Result<String, Bad> {
+    v.filter(|s| !s.is_empty()).ok_or_else(|| format!("{at}.{key}: required (a non-empty string)"))
+}
+
+fn strings(r: &mut Reader, at: &Path, max: usize) -> Result<Vec<String>, Bad> {
+    rows(r, at, max, |r, at| match r.scalar()? {
+        Scalar::Str(s) => Ok(s.into_owned()),
+        other => Err(format!("{at}: expected a string, got {}", other.kind())),
+    })
+}
+
+fn config(r: &mut Reader, at: &Path) -> Result<Config, Bad> {
+    let mut c = Config {
+        start_calls: StartCalls::Everyone,
+        allowed_groups: Vec::new(),
+        recording_consent: 0,
+        default_permissions: None,
+        external_signaling: false,
     };
-    Ok(Config {
-        start_calls,
-        allowed_groups: f.strings("allowedGroups", MAX_GROUPS)?,
-        recording_consent: f.int("recordingConsent", 0, 2, 0)?,
-        default_permissions: f.opt_int("defaultPermissions", INT_MIN, INT_MAX)?.map(Permissions::from_column),
-        external_signaling,
-    })
+    let names = ["startCalls", "allowedGroups", "recordingConsent", "defaultPermissions", "signaling"];
+    fields(r, at, &names, |r, i, at| {
+        match i {
+            0 => {
+                c.start_calls = match opt_int(r, at, 0, 3)? {
+                    None | Some(0) => StartCalls::Everyone,
+                    Some(1) => StartCalls::Users,
+                    Some(2) => StartCalls::Moderators,
+                    _ => StartCalls::NoOne,
+                }
+            }
+            1 => c.allowed_groups = strings(r, at, MAX_GROUPS)?,
+            2 => c.recording_consent = opt_int(r, at, 0, 2)?.unwrap_or(0),
+            3 => c.default_permissions = opt_int(r, at, INT_MIN, INT_MAX)?.map(Permissions::from_column),
+            _ => {
+                c.external_signaling = match opt_string(r, at)?.as_deref() {
+                    None | Some("internal") => false,
+                    Some("external") => true,
+                    Some(other) => return Err(format!("{at}: \"{other}\" is neither \"internal\" nor \"external\"")),
+                }
+            }
+        }
+        Ok(())
+    })?;
+    Ok(c)
 }
 
-fn room(f: &Fields) -> Result<Room, Bad> {
-    Ok(Room {
-        token: f.required_string("token")?,
-        room_type: enum_col(f, "type", -1, RoomType::from_column, "conversation type (1..6)")?,
-        read_only: f.int("readOnly", 0, 1, 0)? == 1,
-        lobby_state: f.int("lobbyState", 0, 1, 0)?,
-        lobby_timer: timestamp(f, "lobbyTimer")?,
-        object_type: f.string("objectType")?,
-        call_flag: InCall::from_column(f.int("callFlag", INT_MIN, INT_MAX, 0)?),
-        active_since: timestamp(f, "activeSince")?,
-        active_guests: f.int("activeGuests", 0, INT_MAX, 0)?,
-        default_permissions: Permissions::from_column(f.int("defaultPermissions", INT_MIN, INT_MAX, 0)?),
-        call_permissions: Permissions::from_column(f.int("callPermissions", INT_MIN, INT_MAX, 0)?),
-        recording_consent: f.int("recordingConsent", 0, 2, 0)?,
-        call_recording: f.int("callRecording", 0, 5, 0)?,
-    })
-    .and_then(|r| {
-        // Breakout columns are not read by the call rules, but must fit their columns.
-        f.int("breakoutRoomMode", 0, 3, 0)?;
-        f.int("breakoutRoomStatus", 0, 1, 0)?;
-        Ok(r)
-    })
+fn room(r: &mut Reader, at: &Path) -> Result<Room, Bad> {
+    let (mut token, mut room_type) = (None, None);
+    let mut room = Room {
+        token: String::new(),
+        room_type: RoomType::Group,
+        read_only: false,
+        lobby_state: 0,
+        lobby_timer: None,
+        object_type: String::new(),
+        call_flag: InCall::DISCONNECTED,
+        active_since: None,
+        active_guests: 0,
+        default_permissions: Permissions::DEFAULT,
+        call_permissions: Permissions::DEFAULT,
+        recording_consent: 0,
+        call_recording: 0,
+    };
+    let names = [
+        "token",
+        "type",
+        "readOnly",
+        "lobbyState",
+        "lobbyTimer",
+        "objectType",
+        "callFlag",
+        "activeSince",
+        "activeGuests",
+        "defaultPermissions",
+        "callPermissions",
+        "recordingConsent",
+        "callRecording",
+        "breakoutRoomMode",
+        "breakoutRoomStatus",
+    ];
+    fields(r, at, &names, |r, i, at| {
+        match i {
+            0 => token = opt_string(r, at)?,
+            1 => room_type = Some(enum_col(r, at, RoomType::from_column, "conversation type (1..6)")?),
+            2 => room.read_only = opt_int(r, at, 0, 1)? == Some(1),
+            3 => room.lobby_state = opt_int(r, at, 0, 1)?.unwrap_or(0),
+            4 => room.lobby_timer = timestamp(r, at)?,
+            5 => room.object_type = opt_string(r, at)?.unwrap_or_default(),
+            6 => room.call_flag = InCall::from_column(int32(r, at)?),
+            7 => room.active_since = timestamp(r, at)?,
+            8 => room.active_guests = opt_int(r, at, 0, INT_MAX)?.unwrap_or(0),
+            9 => room.default_permissions = Permissions::from_column(int32(r, at)?),
+            10 => room.call_permissions = Permissions::from_column(int32(r, at)?),
+            11 => room.recording_consent = opt_int(r, at, 0, 2)?.unwrap_or(0),
+            12 => room.call_recording = opt_int(r, at, 0, 5)?.unwrap_or(0),
+            // Breakout columns are not read by the call rules, but must fit their columns.
+            13 => drop(opt_int(r, at, 0, 3)?),
+            _ => drop(opt_int(r, at, 0, 1)?),
+        }
+        Ok(())
+    })?;
+    room.token = nonempty(token, at, "token")?;
+    room.room_type = required(room_type, at, "type")?;
+    Ok(room)
 }
 
-fn attendee(f: &Fields) -> Result<Attendee, Bad> {
-    Ok(Attendee {
-        attendee_id: f.required_int("attendeeId", 1, MAX_SAFE_INT)?,
-        actor_type: f.required_string("actorType")?,
-        actor_id: f.required_string("actorId")?,
-        display_name: f.string("displayName")?,
-        participant_type: enum_col(f, "participantType", -1, ParticipantType::from_column, "participant type (1..6)")?,
-        permissions: Permissions::from_column(f.int("permissions", INT_MIN, INT_MAX, 0)?),
-        last_joined_call: timestamp(f, "lastJoinedCall")?,
-        notification_calls: f.int("notificationCalls", 0, 1, 1)?,
-        phone_number: f.opt_string("phoneNumber")?,
-        call_id: f.opt_string("callId")?,
-    })
+fn attendee(r: &mut Reader, at: &Path) -> Result<Attendee, Bad> {
+    let (mut id, mut actor_type, mut actor_id, mut pt) = (None, None, None, None);
+    let mut a = Attendee {
+        attendee_id: 0,
+        actor_type: String::new(),
+        actor_id: String::new(),
+        display_name: String::new(),
+        participant_type: ParticipantType::User,
+        permissions: Permissions::DEFAULT,
+        last_joined_call: None,
+        notification_calls: 1,
+        phone_number: None,
+        call_id: None,
+    };
+    let names = [
+        "attendeeId",
+        "actorType",
+        "actorId",
+        "displayName",
+        "participantType",
+        "permissions",
+        "lastJoinedCall",
+        "notificationCalls",
+        "phoneNumber",
+        "callId",
+    ];
+    fields(r, at, &names, |r, i, at| {
+        match i {
+            0 => id = opt_int(r, at, 1, MAX_SAFE_INT)?,
+            1 => actor_type = opt_string(r, at)?,
+            2 => actor_id = opt_string(r, at)?,
+            3 => a.display_name = opt_string(r, at)?.unwrap_or_default(),
+            4 => pt = Some(enum_col(r, at, ParticipantType::from_column, "participant type (1..6)")?),
+            5 => a.permissions = Permissions::from_column(int32(r, at)?),
+            6 => a.last_joined_call = timestamp(r, at)?,
+            7 => a.notification_calls = opt_int(r, at, 0, 1)?.unwrap_or(1),
+            8 => a.phone_number = opt_string(r, at)?,
+            _ => a.call_id = opt_string(r, at)?,
+        }
+        Ok(())
+    })?;
+    a.attendee_id = required(id, at, "attendeeId")?;
+    a.actor_type = nonempty(actor_type, at, "actorType")?;
+    a.actor_id = nonempty(actor_id, at, "actorId")?;
+    a.participant_type = required(pt, at, "participantType")?;
+    Ok(a)
 }
 
-fn session(f: &Fields) -> Result<Session, Bad> {
+fn session(r: &mut Reader, at: &Path) -> Result<Session, Bad> {
+    let (mut sid, mut aid, mut in_call, mut ping) = (None, None, 0, 0);
+    fields(r, at, &["sessionId", "attendeeId", "inCall", "lastPing"], |r, i, at| {
+        match i {
+            0 => sid = opt_string(r, at)?,
+            1 => aid = opt_int(r, at, 1, MAX_SAFE_INT)?,
+            2 => in_call = int32(r, at)?,
+            _ => ping = opt_int(r, at, 0, MAX_SAFE_INT)?.unwrap_or(0),
+        }
+        Ok(())
+    })?;
     Ok(Session {
-        session_id: f.required_string("sessionId")?,
-        attendee_id: f.required_int("attendeeId", 1, MAX_SAFE_INT)?,
-        in_call: InCall::from_column(f.int("inCall", INT_MIN, INT_MAX, 0)?),
-        last_ping: f.int("lastPing", 0, MAX_SAFE_INT, 0)?,
+        session_id: nonempty(sid, at, "sessionId")?,
+        attendee_id: required(aid, at, "attendeeId")?,
+        in_call: InCall::from_column(in_call),
+        last_ping: ping,
     })
 }
 
-fn foreign(f: &Fields) -> Result<ForeignAttendee, Bad> {
-    Ok(ForeignAttendee {
-        attendee_id: f.required_int("attendeeId", 1, MAX_SAFE_INT)?,
-        actor_type: f.required_string("actorType")?,
-    })
-}
-
-/// Reads and cross-checks the stored rows.
-pub fn state(v: &Value) -> Result<State, Bad> {
-    let f = Fields::of(v, "state")?;
-    let cfg = match f.get("config") {
-        Some(c) => config(&Fields::of(c, "state.config")?)?,
-        None => config(&Fields::of(&Value::object(), "state.config")?)?,
-    };
-    let room = room(&Fields::of(f.get("room").ok_or("state.room: required")?, "state.room")?)?;
-    let attendees = rows(&f, "attendees", MAX_ATTENDEES, attendee)?;
-    let sessions = rows(&f, "sessions", MAX_SESSIONS, session)?;
-    let foreign_attendees = rows(&f, "foreignAttendees", MAX_FOREIGN_ATTENDEES, foreign)?;
-    let users = match f.get("users") {
-        None => Vec::new(),
-        Some(Value::Object(m)) if m.len() <= MAX_USERS => m
-            .iter()
-            .map(|(id, u)| {
-                let uf = Fields::of(u, &format!("state.users.{id}"))?;
-                Ok((id.clone(), uf.string("displayName")?))
-            })
-            .collect::<Result<Vec<_>, Bad>>()?,
-        Some(Value::Object(m)) => {
-            return Err(format!("state.users: {} entries exceed the limit of {MAX_USERS}", m.len()))
+fn foreign(r: &mut Reader, at: &Path) -> Result<ForeignAttendee, Bad> {
+    let (mut id, mut actor_type) = (None, None);
+    fields(r, at, &["attendeeId", "actorType"], |r, i, at| {
+        match i {
+            0 => id = opt_int(r, at, 1, MAX_SAFE_INT)?,
+            _ => actor_type = opt_string(r, at)?,
         }
-        Some(other) => return Err(format!("state.users: expected an object, got {}", other.kind())),
+        Ok(())
+    })?;
+    Ok(ForeignAttendee {
+        attendee_id: required(id, at, "attendeeId")?,
+        actor_type: nonempty(actor_type, at, "actorType")?,
+    })
+}
+
+fn users(r: &mut Reader, at: &Path) -> Result<Vec<(String, String)>, Bad> {
+    if !r.at_object() {
+        return match r.scalar()? {
+            Scalar::Null => Ok(Vec::new()),
+            other => Err(format!("{at}: expected an object, got {}", other.kind())),
+        };
+    }
+    let mut out = Vec::new();
+    r.object(|r, id| {
+        if out.len() == MAX_USERS {
+            return Err(format!("{at}: more entries than the limit of {MAX_USERS}"));
+        }
+        let mut name = String::new();
+        fields(r, &at.key(&id), &["displayName"], |r, _, at| {
+            name = opt_string(r, at)?.unwrap_or_default();
+            Ok(())
+        })?;
+        out.push((id.into_owned(), name));
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Reads and cross-checks the stored rows from JSON text.
+pub fn state_text(text: &str) -> Result<State, Bad> {
+    let mut r = Reader::new(text);
+    let at = Path::Root("state");
+    let mut cfg = None;
+    let mut rm = None;
+    let (mut attendees, mut sessions, mut foreign_attendees, mut user_names) = (vec![], vec![], vec![], vec![]);
+    let names = ["config", "room", "attendees", "sessions", "foreignAttendees", "users"];
+    fields(&mut r, &at, &names, |r, i, at| {
+        match i {
+            0 if r.at_object() => cfg = Some(config(r, at)?),
+            1 if r.at_object() => rm = Some(room(r, at)?),
+            0 | 1 => null_or_object(r, at)?,
+            2 => attendees = rows(r, at, MAX_ATTENDEES, attendee)?,
+            3 => sessions = rows(r, at, MAX_SESSIONS, session)?,
+            4 => foreign_attendees = rows(r, at, MAX_FOREIGN_ATTENDEES, foreign)?,
+            _ => user_names = users(r, at)?,
+        }
+        Ok(())
+    })?;
+    r.end()?;
+    let cfg = match cfg {
+        Some(c) => c,
+        None => config(&mut Reader::new("{}"), &at)?,
     };
-    let st = State::new(cfg, room, attendees, sessions, foreign_attendees, users);
+    let room = rm.ok_or("state.room: required")?;
+    let st = State::new(cfg, room, attendees, sessions, foreign_attendees, user_names);
     if let Some(id) = st.duplicate_attendee_id() {
         return Err(format!("state.attendees: attendeeId {id} appears twice"));
     }
@@ -248,10 +444,18 @@ pub fn state(v: &Value) -> Result<State, Bad> {
     if let Some(id) = st.duplicate_session_id() {
         return Err(format!("state.sessions: sessionId \"{id}\" appears twice"));
     }
+    if let Some(id) = st.duplicate_user_id() {
+        return Err(format!("state.users: \"{id}\" appears twice"));
+    }
     if let Some((i, s)) = st.sessions.iter().enumerate().find(|(_, s)| st.attendee(s.attendee_id).is_none()) {
         return Err(format!("state.sessions[{i}].attendeeId: no attendee row has id {}", s.attendee_id));
     }
     Ok(st)
+}
+
+/// [`state_text`] for a value already parsed (serialises it first).
+pub fn state(v: &Value) -> Result<State, Bad> {
+    state_text(&v.to_json())
 }
 
 /// The request's outer shape; the body is read later, once the route is known.
@@ -264,27 +468,32 @@ pub struct RawRequest {
     pub request: Request,
 }
 
-pub fn request(v: &Value) -> Result<RawRequest, Bad> {
-    let f = Fields::of(v, "request")?;
-    let mut body = match f.get("body") {
-        None => Vec::new(),
-        // PHP decodes `{}` and `[]` alike: an empty array is an empty body.
-        Some(Value::Array(a)) if a.is_empty() => Vec::new(),
-        Some(Value::Object(m)) => m.clone(),
-        Some(other) => return Err(format!("request.body: expected an object, got {}", other.kind())),
-    };
-    let actor = match f.get("actor") {
-        None => Actor::default(),
-        Some(a) => {
-            let af = Fields::of(a, "request.actor")?;
-            Actor {
-                user_id: af.opt_string("userId")?.filter(|s| !s.is_empty()),
-                session_id: af.opt_string("sessionId")?.filter(|s| !s.is_empty()),
-                groups: af.strings("groups", MAX_GROUPS)?,
-            }
+/// Reads the request from JSON text.
+pub fn request_text(text: &str) -> Result<RawRequest, Bad> {
+    let mut r = Reader::new(text);
+    let at = Path::Root("request");
+    let (mut method, mut path, mut now) = (None, None, None);
+    let mut body = Vec::new();
+    let mut actor = Actor::default();
+    fields(&mut r, &at, &["method", "path", "body", "actor", "now"], |r, i, at| {
+        match i {
+            0 => method = opt_string(r, at)?,
+            1 => path = opt_string(r, at)?,
+            2 => match r.value()? {
+                Value::Null => {}
+                // PHP decodes `{}` and `[]` alike: an empty array is an empty body.
+                Value::Array(a) if a.is_empty() => {}
+                Value::Object(m) => body = m,
+                other => return Err(format!("{at}: expected an object, got {}", other.kind())),
+            },
+            3 if r.at_object() => actor = read_actor(r, at)?,
+            3 => null_or_object(r, at)?,
+            _ => now = opt_int(r, at, 0, MAX_SAFE_INT)?,
         }
-    };
-    let path = f.required_string("path")?;
+        Ok(())
+    })?;
+    r.end()?;
+    let path = nonempty(path, &at, "path")?;
     if let Some((_, query)) = path.split_once('?') {
         for (k, v) in query.split('&').filter(|p| !p.is_empty()).map(|p| p.split_once('=').unwrap_or((p, ""))) {
             let (k, v) = (percent_decode(k), percent_decode(v));
@@ -294,11 +503,30 @@ pub fn request(v: &Value) -> Result<RawRequest, Bad> {
         }
     }
     Ok(RawRequest {
-        method: f.required_string("method")?,
+        method: nonempty(method, &at, "method")?,
         path,
         body: Value::Object(body),
-        request: Request { actor, now: f.required_int("now", 0, MAX_SAFE_INT)? },
+        request: Request { actor, now: required(now, &at, "now")? },
     })
+}
+
+/// `actor`: `{ userId?, sessionId?, groups? }`; empty strings mean absent.
+pub fn read_actor(r: &mut Reader, at: &Path) -> Result<Actor, Bad> {
+    let mut actor = Actor::default();
+    fields(r, at, &["userId", "sessionId", "groups"], |r, i, at| {
+        match i {
+            0 => actor.user_id = opt_string(r, at)?.filter(|s| !s.is_empty()),
+            1 => actor.session_id = opt_string(r, at)?.filter(|s| !s.is_empty()),
+            _ => actor.groups = strings(r, at, MAX_GROUPS)?,
+        }
+        Ok(())
+    })?;
+    Ok(actor)
+}
+
+/// [`request_text`] for a value already parsed (serialises it first).
+pub fn request(v: &Value) -> Result<RawRequest, Bad> {
+    request_text(&v.to_json())
 }
 
 /// `application/x-www-form-urlencoded` decoding of one query component.

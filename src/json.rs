@@ -1,4 +1,4 @@
-//! A small JSON value with a bounded parser and a compact writer.
+//! A small JSON value and a compact writer (parsing: [`crate::reader`]).
 //!
 //! Why not `serde_json`: every kilobyte of the `.wasm` counts, the parser must
 //! refuse absurd input (size, depth, duplicate keys) with a precise message
@@ -6,8 +6,6 @@
 //! host's unknown fields and their order untouched. Objects keep their key
 //! order; integers stay exact; any other number keeps its JSON text, so no
 //! float parser or formatter is needed (they would double the `.wasm`).
-
-use std::fmt::Write as _;
 
 /// Maximum nesting of arrays and objects in any document.
 pub const MAX_DEPTH: usize = 64;
@@ -124,9 +122,7 @@ fn write_value(v: &Value, out: &mut String) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => {
-            let _ = write!(out, "{i}");
-        }
+        Value::Int(i) => write_int(*i, out),
         Value::Decimal(d) => out.push_str(d),
         Value::Str(s) => write_str(s, out),
         Value::Array(a) => {
@@ -154,259 +150,62 @@ fn write_value(v: &Value, out: &mut String) {
     }
 }
 
-fn write_str(s: &str, out: &mut String) {
+/// Writes a JSON string, copying runs that need no escape in one go.
+pub fn write_str(s: &str, out: &mut String) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
+    let mut run = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let esc = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[run..i]);
+        if esc.is_empty() {
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        } else {
+            out.push_str(esc);
+        }
+        run = i + 1;
+    }
+    out.push_str(&s[run..]);
+    out.push('"');
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Writes an integer without the formatting machinery.
+pub fn write_int(i: i64, out: &mut String) {
+    let mut buf = [0u8; 20];
+    let mut n = i.unsigned_abs();
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
         }
     }
-    out.push('"');
+    if i < 0 {
+        out.push('-');
+    }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&buf[at..]).unwrap_or_default());
 }
 
 /// Parses one JSON document. Errors say where (byte offset) and what.
 pub fn parse(text: &str) -> Result<Value, String> {
-    let mut p = Parser { b: text.as_bytes(), i: 0 };
-    p.ws();
-    let v = p.value(0)?;
-    p.ws();
-    if p.i != p.b.len() {
-        return Err(p.err("trailing characters after the JSON value"));
-    }
+    let mut r = crate::reader::Reader::new(text);
+    let v = r.value()?;
+    r.end()?;
     Ok(v)
-}
-
-struct Parser<'a> {
-    b: &'a [u8],
-    i: usize,
-}
-
-impl Parser<'_> {
-    fn err(&self, what: &str) -> String {
-        format!("invalid JSON at byte {}: {what}", self.i)
-    }
-
-    fn ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.b.get(self.i) {
-            self.i += 1;
-        }
-    }
-
-    fn eat(&mut self, c: u8) -> bool {
-        if self.b.get(self.i) == Some(&c) {
-            self.i += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    fn value(&mut self, depth: usize) -> Result<Value, String> {
-        match self.b.get(self.i) {
-            None => Err(self.err("unexpected end of input")),
-            Some(b'{') => self.object(depth + 1),
-            Some(b'[') => self.array(depth + 1),
-            Some(b'"') => self.string().map(Value::Str),
-            Some(b't') => self.word("true", Value::Bool(true)),
-            Some(b'f') => self.word("false", Value::Bool(false)),
-            Some(b'n') => self.word("null", Value::Null),
-            Some(b'-' | b'0'..=b'9') => self.number(),
-            Some(_) => Err(self.err("unexpected character")),
-        }
-    }
-
-    fn word(&mut self, w: &str, v: Value) -> Result<Value, String> {
-        if self.b[self.i..].starts_with(w.as_bytes()) {
-            self.i += w.len();
-            Ok(v)
-        } else {
-            Err(self.err("unexpected character"))
-        }
-    }
-
-    fn enter(&self, depth: usize) -> Result<(), String> {
-        if depth > MAX_DEPTH {
-            Err(self.err(&format!("nesting deeper than {MAX_DEPTH}")))
-        } else {
-            Ok(())
-        }
-    }
-
-    fn array(&mut self, depth: usize) -> Result<Value, String> {
-        self.enter(depth)?;
-        self.i += 1;
-        let mut items = Vec::new();
-        self.ws();
-        if self.eat(b']') {
-            return Ok(Value::Array(items));
-        }
-        loop {
-            self.ws();
-            items.push(self.value(depth)?);
-            self.ws();
-            if self.eat(b']') {
-                return Ok(Value::Array(items));
-            }
-            if !self.eat(b',') {
-                return Err(self.err("expected ',' or ']'"));
-            }
-        }
-    }
-
-    fn object(&mut self, depth: usize) -> Result<Value, String> {
-        self.enter(depth)?;
-        self.i += 1;
-        let mut members: Vec<(String, Value)> = Vec::new();
-        self.ws();
-        if self.eat(b'}') {
-            return Ok(Value::Object(members));
-        }
-        loop {
-            self.ws();
-            if self.b.get(self.i) != Some(&b'"') {
-                return Err(self.err("expected a string key"));
-            }
-            let key = self.string()?;
-            self.ws();
-            if !self.eat(b':') {
-                return Err(self.err("expected ':'"));
-            }
-            self.ws();
-            let v = self.value(depth)?;
-            members.push((key, v));
-            self.ws();
-            if self.eat(b'}') {
-                break;
-            }
-            if !self.eat(b',') {
-                return Err(self.err("expected ',' or '}'"));
-            }
-        }
-        if let Some(k) = duplicate_key(&members) {
-            return Err(format!("invalid JSON: duplicate key \"{k}\" in an object ending at byte {}", self.i));
-        }
-        Ok(Value::Object(members))
-    }
-
-    fn string(&mut self) -> Result<String, String> {
-        self.i += 1; // opening quote
-        let mut out = String::new();
-        loop {
-            let start = self.i;
-            while let Some(&c) = self.b.get(self.i) {
-                if c == b'"' || c == b'\\' || c < 0x20 {
-                    break;
-                }
-                self.i += 1;
-            }
-            // The input is a &str, so any run between ASCII delimiters is valid UTF-8.
-            out.push_str(std::str::from_utf8(&self.b[start..self.i]).map_err(|_| self.err("invalid UTF-8"))?);
-            match self.b.get(self.i) {
-                None => return Err(self.err("unterminated string")),
-                Some(b'"') => {
-                    self.i += 1;
-                    return Ok(out);
-                }
-                Some(b'\\') => {
-                    self.i += 1;
-                    let esc = *self.b.get(self.i).ok_or_else(|| self.err("unterminated string"))?;
-                    self.i += 1;
-                    match esc {
-                        b'"' => out.push('"'),
-                        b'\\' => out.push('\\'),
-                        b'/' => out.push('/'),
-                        b'b' => out.push('\u{8}'),
-                        b'f' => out.push('\u{c}'),
-                        b'n' => out.push('\n'),
-                        b'r' => out.push('\r'),
-                        b't' => out.push('\t'),
-                        b'u' => {
-                            let hi = self.hex4()?;
-                            let c = if (0xD800..0xDC00).contains(&hi) {
-                                if !(self.eat(b'\\') && self.eat(b'u')) {
-                                    return Err(self.err("unpaired surrogate in \\u escape"));
-                                }
-                                let lo = self.hex4()?;
-                                if !(0xDC00..0xE000).contains(&lo) {
-                                    return Err(self.err("unpaired surrogate in \\u escape"));
-                                }
-                                0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
-                            } else {
-                                hi
-                            };
-                            out.push(char::from_u32(c).ok_or_else(|| self.err("invalid \\u escape"))?);
-                        }
-                        _ => return Err(self.err("invalid escape")),
-                    }
-                }
-                Some(_) => return Err(self.err("control character in string")),
-            }
-        }
-    }
-
-    fn hex4(&mut self) -> Result<u32, String> {
-        let digits = self.b.get(self.i..self.i + 4).ok_or_else(|| self.err("short \\u escape"))?;
-        let mut v = 0u32;
-        for &d in digits {
-            v = v * 16 + (d as char).to_digit(16).ok_or_else(|| self.err("invalid \\u escape"))?;
-        }
-        self.i += 4;
-        Ok(v)
-    }
-
-    fn number(&mut self) -> Result<Value, String> {
-        let start = self.i;
-        self.eat(b'-');
-        let int_start = self.i;
-        while let Some(b'0'..=b'9') = self.b.get(self.i) {
-            self.i += 1;
-        }
-        let int_len = self.i - int_start;
-        if int_len == 0 || (int_len > 1 && self.b[int_start] == b'0') {
-            return Err(self.err("invalid number"));
-        }
-        let mut float = false;
-        if self.eat(b'.') {
-            float = true;
-            let s = self.i;
-            while let Some(b'0'..=b'9') = self.b.get(self.i) {
-                self.i += 1;
-            }
-            if self.i == s {
-                return Err(self.err("invalid number"));
-            }
-        }
-        if let Some(b'e' | b'E') = self.b.get(self.i) {
-            float = true;
-            self.i += 1;
-            if let Some(b'+' | b'-') = self.b.get(self.i) {
-                self.i += 1;
-            }
-            let s = self.i;
-            while let Some(b'0'..=b'9') = self.b.get(self.i) {
-                self.i += 1;
-            }
-            if self.i == s {
-                return Err(self.err("invalid number"));
-            }
-        }
-        // The bytes are ASCII digits and signs, checked above.
-        let text = std::str::from_utf8(&self.b[start..self.i]).unwrap_or_default();
-        if !float {
-            if let Ok(i) = text.parse::<i64>() {
-                return Ok(Value::Int(i));
-            }
-        }
-        Ok(Value::Decimal(text.to_string()))
-    }
 }
 
 /// The first key that appears twice, if any. Linear for small objects,
@@ -449,6 +248,12 @@ mod tests {
         assert!(parse(&deep).unwrap_err().contains("nesting deeper"));
         let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
         assert!(parse(&ok).is_ok());
+    }
+
+    #[test]
+    fn writes_escapes_and_integers() {
+        let v = Value::Array(vec![Value::Int(i64::MIN), Value::Int(0), Value::Int(-7), "a\u{1}\"\\é\n".into()]);
+        assert_eq!(v.to_json(), r#"[-9223372036854775808,0,-7,"a\u0001\"\\é\n"]"#);
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub mod json;
 pub mod model;
 pub mod outcome;
 pub mod permissions;
+pub mod reader;
 pub mod route;
 #[cfg(target_arch = "wasm32")]
 mod serde_value;
@@ -45,13 +46,40 @@ use route::Endpoint;
 /// endpoint's body fields, then the server's own checks (see `guard`) and the
 /// endpoint's rules. Bad input never panics: it is a 400 `bad-input` outcome.
 pub fn evaluate(request: &Value, state: &Value) -> Outcome {
-    let raw = match input::request(request) {
+    evaluate_text(&request.to_json(), &state.to_json())
+}
+
+/// [`evaluate`] over JSON text, reading the rows straight into the model.
+pub fn evaluate_text(request: &str, state: &str) -> Outcome {
+    if let Err(e) = check_size(request, "request", input::MAX_REQUEST_BYTES)
+        .and_then(|_| check_size(state, "state", input::MAX_DOCUMENT_BYTES))
+    {
+        return Outcome::bad_input(e);
+    }
+    let raw = match input::request_text(request) {
         Ok(r) => r,
-        Err(e) => return Outcome::bad_input(e),
+        Err(e) => return Outcome::bad_input(in_document("request", e)),
     };
-    match input::state(state) {
+    match input::state_text(state) {
         Ok(st) => decide(&raw, &st),
-        Err(e) => Outcome::bad_input(e),
+        Err(e) => Outcome::bad_input(in_document("state", e)),
+    }
+}
+
+/// Names the document in a JSON syntax error ("state: invalid JSON at byte 12: …").
+fn in_document(what: &str, e: String) -> String {
+    if e.starts_with("invalid JSON") {
+        format!("{what}: {e}")
+    } else {
+        e
+    }
+}
+
+fn check_size(text: &str, what: &str, max: usize) -> Result<(), String> {
+    if text.len() > max {
+        Err(format!("{what}: {} bytes exceed the limit of {max}", text.len()))
+    } else {
+        Ok(())
     }
 }
 
@@ -83,7 +111,17 @@ pub fn decide(raw: &input::RawRequest, st: &model::State) -> Outcome {
     };
     outcome.mutations = cx.mutations;
     outcome.effects = cx.effects;
+    outcome.message = message(&outcome);
     outcome
+}
+
+/// `ocs.meta.message`: "OK" on success, the exception's message otherwise ("" when none).
+fn message(o: &Outcome) -> &'static str {
+    if (200..300).contains(&o.status) {
+        "OK"
+    } else {
+        o.message
+    }
 }
 
 /// The parameters the routed controller method declares, coerced like the
@@ -113,18 +151,13 @@ fn params(endpoint: Endpoint, body: &input::Fields) -> Result<Params, input::Bad
 
 /// Parses a document, refusing oversized ones before reading a byte of them.
 pub fn parse_document(text: &str, what: &str, max: usize) -> Result<Value, String> {
-    if text.len() > max {
-        return Err(format!("{what}: {} bytes exceed the limit of {max}", text.len()));
-    }
+    check_size(text, what, max)?;
     json::parse(text).map_err(|e| format!("{what}: {e}"))
 }
 
 /// [`evaluate`] over JSON text, answering JSON text.
 pub fn evaluate_json(request: &str, state: &str) -> String {
-    let outcome = parse_document(request, "request", input::MAX_REQUEST_BYTES)
-        .and_then(|r| Ok((r, parse_document(state, "state", input::MAX_DOCUMENT_BYTES)?)))
-        .map_or_else(Outcome::bad_input, |(r, s)| evaluate(&r, &s));
-    outcome.to_value().to_json()
+    evaluate_text(request, state).to_value().to_json()
 }
 
 /// Applies mutations to a copy of the state; bad input gives a `bad-input` outcome.

@@ -305,6 +305,11 @@ impl State {
         self.session_index.duplicate_str(|i| &self.sessions[i].session_id).map(|i| self.sessions[i].session_id.as_str())
     }
 
+    /// A user id named twice in `users`, if any.
+    pub fn duplicate_user_id(&self) -> Option<&str> {
+        self.user_index.duplicate_str(|i| &self.user_names[i].0).map(|i| self.user_names[i].0.as_str())
+    }
+
     pub fn user_display_name(&self, user_id: &str) -> Option<&str> {
         self.user_index.find_str(user_id, |i| &self.user_names[i].0).map(|i| self.user_names[i].1.as_str())
     }

@@ -22,16 +22,18 @@ use crate::{input, Outcome};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
-/// A JS value as the engine's JSON value: one `JSON.stringify` (which refuses
-/// cycles and BigInts) and the bounded parser, so objects get exactly the
-/// limits and error details of the JSON twins.
+/// A JS value as JSON text: one `JSON.stringify` (which refuses cycles and
+/// BigInts), so objects get exactly the limits and error details of the JSON twins.
+fn js_text(v: &JsValue, what: &str) -> Result<String, String> {
+    let text =
+        js_sys::JSON::stringify(v).map_err(|e| format!("{what}: not serialisable as JSON ({})", message_of(&e)))?;
+    text.as_string().ok_or_else(|| format!("{what}: not a JSON value (undefined, a function or a symbol)"))
+}
+
+/// A JS value as the engine's JSON value.
 fn from_js(v: JsValue, what: &str) -> Result<Value, String> {
-    let text =
-        js_sys::JSON::stringify(&v).map_err(|e| format!("{what}: not serialisable as JSON ({})", message_of(&e)))?;
-    let text =
-        text.as_string().ok_or_else(|| format!("{what}: not a JSON value (undefined, a function or a symbol)"))?;
-    let max = if what == "request" { input::MAX_REQUEST_BYTES } else { input::MAX_DOCUMENT_BYTES };
-    crate::parse_document(&text, what, max)
+    let max = if what == "actor" { input::MAX_REQUEST_BYTES } else { input::MAX_DOCUMENT_BYTES };
+    crate::parse_document(&js_text(&v, what)?, what, max)
 }
 
 /// The `message` of a thrown JS error, if it has one.
@@ -48,9 +50,9 @@ fn to_js(v: &Value) -> JsValue {
 /// Decides a request: `evaluate(request, state) -> Outcome`.
 #[wasm_bindgen(js_name = evaluate)]
 pub fn evaluate_js(request: JsValue, state: JsValue) -> JsValue {
-    let outcome = from_js(request, "request")
-        .and_then(|r| Ok((r, from_js(state, "state")?)))
-        .map_or_else(Outcome::bad_input, |(r, s)| crate::evaluate(&r, &s));
+    let outcome = js_text(&request, "request")
+        .and_then(|r| Ok((r, js_text(&state, "state")?)))
+        .map_or_else(Outcome::bad_input, |(r, s)| crate::evaluate_text(&r, &s));
     to_js(&outcome.to_value())
 }
 

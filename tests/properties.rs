@@ -1,4 +1,5 @@
 //! Invariants that must hold whatever the rows and the request (proptest).
+#![cfg(not(target_arch = "wasm32"))]
 //! Each property names the authorization or robustness promise it guards.
 
 use proptest::prelude::*;

@@ -11,8 +11,9 @@ import { ROOT, defaultVectorDirs, expandPaths, loadVectorFiles } from './files.m
 
 const {
 	init, initSync, isReady, evaluate, apply, ocs, version, evaluateJson, applyJson, ocsJson, versionJson,
-	TalkCallRulesError, REASONS, wasmExports,
+	TalkCallRulesError, REASONS, wasmExports, allowedActions, allowedActionsJson, explain, explainJson,
 } = bridge;
+const NOW = 1700000000;
 
 const WASM_PATH = resolve(ROOT, 'pkg', 'talk_call_rules_bg.wasm');
 const vectorFiles = loadVectorFiles(expandPaths(defaultVectorDirs()));
@@ -101,6 +102,10 @@ test('before init every function throws TalkCallRulesError not-initialised', () 
 		applyJson: () => applyJson('{}', '[]'),
 		ocsJson: () => ocsJson('{}'),
 		versionJson: () => versionJson(),
+		allowedActions: () => allowedActions(SAMPLE_STATE, { userId: 'alice' }, NOW),
+		explain: () => explain({ status: 200, reason: 'ok' }),
+		allowedActionsJson: () => allowedActionsJson('{}', '{}', NOW),
+		explainJson: () => explainJson('{}'),
 	};
 	for (const [name, call] of Object.entries(calls)) {
 		assert.throws(call, (e) => {
@@ -121,6 +126,7 @@ test('init with unusable input resolves false (never rejects) and can be retried
 	assert.equal(await init(42), false, 'a number');
 	assert.equal(await init(new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]))), false, 'a foreign module');
 	assert.equal(initSync(new Uint8Array([1, 2, 3])), false, 'initSync with bad bytes');
+	assert.ok(bridge.lastLoadError() instanceof Error, 'the reason is kept for logs');
 	assert.equal(isReady(), false);
 });
 
@@ -130,6 +136,7 @@ test('init is idempotent and memoized', async () => {
 	assert.equal(p1, p2, 'concurrent calls share one promise');
 	assert.equal(await p1, true);
 	assert.equal(isReady(), true);
+	assert.equal(bridge.lastLoadError(), null);
 	assert.equal(await init(), true);
 	assert.equal(await init(new Uint8Array([1, 2, 3])), true, 'once ready, input is ignored');
 	assert.equal(initSync(), true);
@@ -164,7 +171,8 @@ loadedTest('every vector outcome carries a known reason and a matching OCS envel
 		const env = ocs(o);
 		assert.equal(env.ocs.meta.statuscode, o.status, where);
 		assert.equal(env.ocs.meta.status, o.status >= 200 && o.status < 300 ? 'ok' : 'failure', where);
-		assert.equal(env.ocs.meta.message, o.message, where);
+		assert.equal(env.ocs.meta.message, o.message,
+			`${where}: ocs(outcome).ocs.meta.message must be outcome.message (CONTRACT: the Outcome's message is the server's ocs.meta.message, "OK" on 2xx)`);
 		assert.deepEqual(env.ocs.data, o.data, where);
 	}
 });
@@ -374,4 +382,93 @@ loadedTest('a trap makes the module unusable until init() re-instantiates it', a
 	assert.throws(() => evaluateJson('{}', '{}'), (e) => e.code === 'trapped');
 	assert.equal(initSync(), true);
 	assert.equal(JSON.parse(versionJson()).abi, 1);
+});
+
+test('allowedActions and explain agree with evaluate (when the build has them)', async (t) => {
+	assert.equal(await init(), true);
+	const exp = wasmExports();
+	if (typeof exp.allowedActions !== 'function' || typeof exp.explain !== 'function') {
+		t.skip('this build of the module has no allowedActions/explain');
+		return;
+	}
+	const ACTIONS = ['join', 'updateFlags', 'leave', 'endForEveryone', 'peers'];
+	let checked = 0;
+	for (const s of allSteps()) {
+		const where = `${s.file} :: ${s.name} :: step ${s.index + 1}`;
+		// explain: one sentence per reason, for every outcome
+		const o = evaluate(s.request, s.state);
+		const e = explain(o);
+		assert.equal(e.reason, o.reason, `${where}: explain reason`);
+		assert.equal(e.status, o.status, `${where}: explain status`);
+		assert.ok(typeof e.explanation === 'string' && e.explanation.length > 0, `${where}: explanation`);
+		assert.deepEqual(JSON.parse(explainJson(JSON.stringify(o))), e, `${where}: explainJson`);
+		// allowedActions: each modelled request answers exactly what evaluate answers
+		const actor = s.request && s.request.actor;
+		if (!actor || typeof s.request.now !== 'number') {
+			continue;
+		}
+		const map = allowedActions(s.state, actor, s.request.now);
+		if (map.reason === 'bad-input') {
+			assert.equal(o.reason, 'bad-input', `${where}: allowedActions refused a state that evaluate accepts: ${JSON.stringify(map.data)}`);
+			continue;
+		}
+		const json = JSON.parse(allowedActionsJson(JSON.stringify(s.state), JSON.stringify(actor), s.request.now));
+		assert.deepEqual(json, map, `${where}: allowedActionsJson`);
+		const answers = [...ACTIONS.map((k) => [k, map[k]]), ...map.ring.map((r) => ['ring', r]), ...map.dialOut.map((r) => ['dialOut', r])];
+		for (const [k, a] of answers) {
+			assert.ok(a && typeof a.allowed === 'boolean' && typeof a.status === 'number', `${where}: ${k} shape`);
+			assert.ok(REASONS.includes(a.reason), `${where}: ${k} reason ${a.reason}`);
+			assert.equal(typeof a.explanation, 'string', `${where}: ${k} explanation`);
+			const direct = evaluate({ ...a.request, actor, now: s.request.now }, s.state);
+			assert.equal(direct.status, a.status, `${where}: ${k} status vs evaluate(${a.request.method} ${a.request.path})`);
+			assert.equal(direct.reason, a.reason, `${where}: ${k} reason vs evaluate(${a.request.method} ${a.request.path})`);
+			if (a.allowed) {
+				assert.ok(direct.status >= 200 && direct.status < 300, `${where}: ${k} allowed but ${direct.status}`);
+			}
+			checked++;
+		}
+	}
+	assert.ok(checked > 0, 'some actions were checked');
+	// bad data never throws
+	const state = clone(SAMPLE_STATE);
+	for (const [label, call] of Object.entries({
+		'state null': () => allowedActions(null, { userId: 'alice' }, NOW),
+		'actor a number': () => allowedActions(state, 1, NOW),
+		'now a string': () => allowedActions(state, { userId: 'alice' }, '1700000000'),
+		'now a BigInt': () => allowedActions(state, { userId: 'alice' }, 1700000000n),
+		'now fractional': () => allowedActions(state, { userId: 'alice' }, 1.5),
+		'json: not JSON': () => JSON.parse(allowedActionsJson('nope', '{}', NOW)),
+	})) {
+		let out;
+		assert.doesNotThrow(() => { out = call(); }, label);
+		assertBadInput(out, label);
+	}
+	assert.doesNotThrow(() => explain(null));
+	assert.doesNotThrow(() => explainJson('}{'));
+	assert.equal(isReady(), true);
+});
+
+test('C-ABI tcr_allowed_actions and tcr_explain (when exported) match the JSON twins', async (t) => {
+	assert.equal(await init(), true);
+	const exp = standaloneAbiInstance();
+	if (typeof exp.tcr_allowed_actions !== 'function' || typeof exp.tcr_explain !== 'function') {
+		t.skip('this build has no tcr_allowed_actions/tcr_explain');
+		return;
+	}
+	const picked = allSteps().filter((s) => s.request && s.request.actor).slice(0, 20);
+	for (const s of picked) {
+		const st = JSON.stringify(s.state);
+		const actor = JSON.stringify(s.request.actor);
+		const enc = new TextEncoder();
+		const a = enc.encode(st);
+		const b = enc.encode(actor);
+		const ptr = exp.tcr_input_reserve(a.length + b.length);
+		new Uint8Array(exp.memory.buffer, ptr, a.length).set(a);
+		new Uint8Array(exp.memory.buffer, ptr + a.length, b.length).set(b);
+		const len = exp.tcr_allowed_actions(a.length, b.length, BigInt(s.request.now));
+		const out = new TextDecoder().decode(new Uint8Array(exp.memory.buffer, exp.tcr_output_ptr(), len));
+		assert.equal(out, allowedActionsJson(st, actor, s.request.now), `${s.file} :: ${s.name}: tcr_allowed_actions`);
+		const outcome = evaluateJson(JSON.stringify(s.request), st);
+		assert.equal(abiCall(exp, 'tcr_explain', outcome), explainJson(outcome), `${s.file} :: ${s.name}: tcr_explain`);
+	}
 });

@@ -2,10 +2,11 @@
 import {
 	init, initSync, isReady, evaluate, apply, ocs, version, evaluateJson, applyJson, ocsJson, versionJson,
 	isOutcome, wasmExports, REASONS, CallFlag, Permission, TalkCallRulesError,
+	allowedActions, allowedActionsJson, explain, explainJson, lastLoadError,
 } from 'talk-call-rules';
 import type {
 	Request, State, Outcome, Reason, Mutation, Effect, OcsEnvelope, Version, Peer, Room, Attendee, Session,
-	Config, ForeignAttendee, ErrorData,
+	Config, ForeignAttendee, ErrorData, AllowedActions, Explanation,
 } from 'talk-call-rules';
 
 const config: Config = {
@@ -46,6 +47,8 @@ async function main(): Promise<void> {
 	const ok2: boolean = await init(new URL('../../pkg/talk_call_rules_bg.wasm', import.meta.url));
 	const ok3: boolean = initSync(new Uint8Array(0));
 	const ready: boolean = isReady();
+	const why: unknown = lastLoadError();
+	void why;
 
 	const outcome: Outcome = evaluate(request, state);
 	const status: number = outcome.status;
@@ -102,11 +105,25 @@ async function main(): Promise<void> {
 		const out = new Uint8Array(exp.memory.buffer, exp.tcr_output_ptr(), len);
 		void ptr; void out;
 	}
+	const actions = allowedActions(state, { userId: 'alice', sessionId: 's1' }, 1700000000);
+	if (!isOutcome(actions)) {
+		const map: AllowedActions = actions;
+		const canJoin: boolean = map.join.allowed;
+		const why: Reason = map.join.reason;
+		const flags: number | null = map.join.flags;
+		const ringIds: number[] = map.ring.map((r) => r.attendeeId);
+		void canJoin; void why; void flags; void ringIds;
+	}
+	const explained: Explanation = explain(outcome);
+	const sentence: string = explained.explanation + allowedActionsJson('{}', '{}', 0) + explainJson('{}');
+	void sentence;
+	// @ts-expect-error `now` is a number of seconds
+	allowedActions(state, {}, '1700000000');
 	try {
 		evaluate(request, state);
 	} catch (e) {
 		if (e instanceof TalkCallRulesError) {
-			const code: 'not-initialised' | 'trapped' = e.code;
+			const code: 'not-initialised' | 'trapped' | 'unsupported' = e.code;
 			void code;
 		}
 	}

@@ -1,0 +1,218 @@
+#!/usr/bin/env node
+// Benchmark of the optimised module through js/index.mjs (a benchmark, not a test).
+// Run: ./build.sh bench   or   node bench/bench.mjs [--quick]
+// Every figure is the median of many timed samples taken after a warm-up.
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { init, evaluate, evaluateJson, version } from '../js/index.mjs';
+
+const WASM_URL = new URL('../pkg/talk_call_rules_bg.wasm', import.meta.url);
+const QUICK = process.argv.includes('--quick');
+const NOW = 1700000000;
+const TOKEN = 'bench1234';
+
+// ---------------------------------------------------------------------------------------------
+// timing
+// ---------------------------------------------------------------------------------------------
+
+function median(xs) {
+	const s = [...xs].sort((a, b) => a - b);
+	const m = s.length >> 1;
+	return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * Median time per call in ms. Calls are batched so that one sample lasts about `sampleMs`
+ * (timer resolution), after `warmupMs` of warm-up; at least `minSamples` samples over `minTimeMs`.
+ */
+function measure(fn, { warmupMs = QUICK ? 50 : 300, minTimeMs = QUICK ? 200 : 1500, minSamples = QUICK ? 7 : 25, sampleMs = 2 } = {}) {
+	let t = performance.now();
+	let calls = 0;
+	while (performance.now() - t < warmupMs || calls < 3) {
+		fn();
+		calls++;
+	}
+	const per = (performance.now() - t) / calls;
+	const batch = Math.max(1, Math.round(sampleMs / Math.max(per, 1e-6)));
+	const samples = [];
+	const start = performance.now();
+	while (samples.length < minSamples || performance.now() - start < minTimeMs) {
+		t = performance.now();
+		for (let i = 0; i < batch; i++) {
+			fn();
+		}
+		samples.push((performance.now() - t) / batch);
+	}
+	return { ms: median(samples), samples: samples.length, batch };
+}
+
+async function measureAsync(fn, { warmup = QUICK ? 2 : 5, iterations = QUICK ? 7 : 31 } = {}) {
+	for (let i = 0; i < warmup; i++) {
+		await fn(i);
+	}
+	const samples = [];
+	for (let i = 0; i < iterations; i++) {
+		const t = performance.now();
+		await fn(warmup + i);
+		samples.push(performance.now() - t);
+	}
+	return { ms: median(samples), samples: samples.length };
+}
+
+// ---------------------------------------------------------------------------------------------
+// fixtures
+// ---------------------------------------------------------------------------------------------
+
+function config() {
+	return { startCalls: 0, allowedGroups: [], recordingConsent: 0, defaultPermissions: null, signaling: 'external' };
+}
+
+function room(callFlag, activeSince) {
+	return {
+		token: TOKEN, type: 2, readOnly: 0, lobbyState: 0, lobbyTimer: null, objectType: '', callFlag,
+		activeSince, activeGuests: 0, defaultPermissions: 0, callPermissions: 0, recordingConsent: 0,
+		callRecording: 0, breakoutRoomMode: 0, breakoutRoomStatus: 0,
+	};
+}
+
+function attendee(id) {
+	return {
+		attendeeId: id, actorType: 'users', actorId: `user${id}`, displayName: `User ${id}`,
+		participantType: id === 1 ? 1 : 3, permissions: 0, lastJoinedCall: null, notificationCalls: 1,
+		phoneNumber: null, callId: null,
+	};
+}
+
+function sessionId(id) {
+	return `s${String(id).padStart(8, '0')}${'x'.repeat(55)}`;
+}
+
+/** A group room with `n` participants, one session each; `inCallCount` of them in the call. */
+function roomState(n, inCallCount) {
+	const attendees = [];
+	const sessions = [];
+	for (let id = 1; id <= n; id++) {
+		attendees.push(attendee(id));
+		sessions.push({ sessionId: sessionId(id), attendeeId: id, inCall: id <= inCallCount ? 7 : 0, lastPing: NOW - (id % 20) });
+	}
+	return { config: config(), room: room(inCallCount > 0 ? 7 : 0, inCallCount > 0 ? NOW - 60 : null), attendees, sessions, foreignAttendees: [], users: {} };
+}
+
+function request(method, actorId) {
+	return {
+		method, path: `/call/${TOKEN}`, body: method === 'POST' ? { flags: 7, silent: false } : {},
+		actor: { userId: `user${actorId}`, sessionId: sessionId(actorId), groups: [] }, now: NOW,
+	};
+}
+
+// ---------------------------------------------------------------------------------------------
+// output
+// ---------------------------------------------------------------------------------------------
+
+const fmt = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms >= 1 ? ms.toFixed(2) : ms >= 0.01 ? ms.toFixed(3) : ms.toFixed(4));
+const us = (ms) => `${(ms * 1000).toFixed(ms * 1000 >= 100 ? 0 : 1)} µs`;
+const int = (n) => n.toLocaleString('en-US');
+
+function table(headers, rows) {
+	const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+	const line = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('   ');
+	console.log(`  ${line(headers)}`);
+	console.log(`  ${widths.map((w) => '-'.repeat(w)).join('   ')}`);
+	for (const r of rows) {
+		console.log(`  ${line(r)}`);
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+// run
+// ---------------------------------------------------------------------------------------------
+
+const bytes = readFileSync(WASM_URL);
+if (!(await init(bytes))) {
+	console.error('bench: the WebAssembly module could not be loaded; run ./build.sh build');
+	process.exit(1);
+}
+const v = version();
+console.log(`talk-call-rules bench — ${v.crate} ${v.version}, node ${process.version}, ${fileURLToPath(WASM_URL)}${QUICK ? ' (--quick)' : ''}`);
+console.log('medians after warm-up; "per call" = one evaluate\n');
+
+// size
+const gz = gzipSync(bytes, { level: 9 }).length;
+console.log('module size (release, wasm-opt -Oz)');
+table(['file', 'raw', 'gzip -9'], [['pkg/talk_call_rules_bg.wasm', `${int(bytes.length)} B`, `${int(gz)} B`]]);
+
+// instantiate: compile + instantiate of the optimised bytes. Each iteration appends a distinct
+// custom section so that V8's module cache cannot serve a previous compilation.
+function uniqueBytes(i) {
+	const name = new TextEncoder().encode('bench');
+	const payload = new Uint8Array([name.length, ...name, i & 0xff, (i >> 8) & 0xff, (i >> 16) & 0xff, 0]);
+	const out = new Uint8Array(bytes.length + 2 + payload.length);
+	out.set(bytes);
+	out.set([0, payload.length], bytes.length);
+	out.set(payload, bytes.length + 2);
+	return out;
+}
+const probe = new WebAssembly.Module(bytes);
+const imports = {};
+for (const imp of WebAssembly.Module.imports(probe)) {
+	(imports[imp.module] ??= {})[imp.name] = () => {};
+}
+let compileMs = [];
+let instMs = [];
+const inst = await measureAsync(async (i) => {
+	const t0 = performance.now();
+	const module = await WebAssembly.compile(uniqueBytes(i));
+	const t1 = performance.now();
+	await WebAssembly.instantiate(module, imports);
+	compileMs.push(t1 - t0);
+	instMs.push(performance.now() - t1);
+});
+console.log('\nWebAssembly startup (optimised bytes)');
+table(['step', 'median ms'], [
+	['compile (WebAssembly.compile)', fmt(median(compileMs))],
+	['instantiate (WebAssembly.instantiate)', fmt(median(instMs))],
+	['compile + instantiate', fmt(inst.ms)],
+]);
+
+// join POST on a 10-participant room: object API vs JSON twin vs JSON.parse of the state
+const small = roomState(10, 1); // the owner is in the call; user 2 joins
+const joinReq = request('POST', 2);
+const joinOutcome = evaluate(joinReq, small);
+if (joinOutcome.status !== 200) {
+	console.log(`\nnote: the join answered ${joinOutcome.status} ${joinOutcome.reason} (expected 200 ok); timings still measured`);
+}
+const stateJson = JSON.stringify(small);
+const reqJson = JSON.stringify(joinReq);
+const parse = measure(() => JSON.parse(stateJson));
+const obj = measure(() => evaluate(joinReq, small));
+const js = measure(() => evaluateJson(reqJson, stateJson));
+const roundTrip = measure(() => JSON.parse(evaluateJson(JSON.stringify(joinReq), JSON.stringify(small))));
+console.log(`\njoin (POST /call/{token}) on a 10-participant room (state JSON ${int(stateJson.length)} B)`);
+table(['what', 'per call', 'vs JSON.parse(state)'], [
+	['JSON.parse(state JSON)  [baseline]', us(parse.ms), '1.0×'],
+	['evaluate(request, state)  [object API]', us(obj.ms), `${(obj.ms / parse.ms).toFixed(1)}×`],
+	['evaluateJson(reqJson, stateJson)', us(js.ms), `${(js.ms / parse.ms).toFixed(1)}×`],
+	['stringify + evaluateJson + JSON.parse', us(roundTrip.ms), `${(roundTrip.ms / parse.ms).toFixed(1)}×`],
+]);
+
+// GET peers: growth with the number of sessions (all in the call, all fresh)
+const sizes = QUICK ? [1000, 2000, 5000, 10000] : [1000, 2000, 5000, 10000];
+const rows = [];
+for (const n of sizes) {
+	const st = roomState(n, n);
+	const req = request('GET', 1);
+	const out = evaluate(req, st);
+	const entries = Array.isArray(out.data) ? out.data.length : `${out.status} ${out.reason}`;
+	const stJson = JSON.stringify(st);
+	const rqJson = JSON.stringify(req);
+	const o = measure(() => evaluate(req, st), { minSamples: QUICK ? 5 : 15, minTimeMs: QUICK ? 200 : 1000, sampleMs: 0 });
+	const j = measure(() => evaluateJson(rqJson, stJson), { minSamples: QUICK ? 5 : 15, minTimeMs: QUICK ? 200 : 1000, sampleMs: 0 });
+	const p = measure(() => JSON.parse(stJson), { minSamples: QUICK ? 5 : 15, minTimeMs: QUICK ? 200 : 1000, sampleMs: 0 });
+	rows.push([int(n), fmt(o.ms), fmt(o.ms / (n / 1000)), fmt(j.ms), fmt(j.ms / (n / 1000)), fmt(p.ms), String(entries)]);
+}
+console.log('\nGET /call/{token} (peers), every session in the call');
+table(['sessions', 'object ms', 'ms/1k', 'json ms', 'ms/1k', 'JSON.parse ms', 'entries'], rows);
+const last = rows[rows.length - 1];
+console.log(`\nGET peers on a ${last[0]}-session room: ${last[1]} ms per call (object API), ${last[3]} ms (JSON twin)`);

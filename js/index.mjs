@@ -1,0 +1,428 @@
+// talk-call-rules — JS bridge over the WebAssembly module built into ../pkg (wasm-bindgen --target web).
+//
+// * `init(input?)` is the only async function. It resolves `true` when the module is ready and `false`
+//   when it cannot be loaded (it never rejects), so a frontend can fall back to asking the server.
+// * Every other function is synchronous and pure. Bad *data* never throws: the module answers with an
+//   Outcome (status 400, reason "bad-input"). Only programmer errors throw a `TalkCallRulesError`:
+//   `not-initialised` (called before `init`), `trapped` (the module crashed; call `init()` again),
+//   `unsupported` (the loaded build lacks an optional export such as allowedActions).
+// * This file is browser-safe: Node built-ins are only reached through dynamic imports guarded by a
+//   runtime check, and are marked so that bundlers (webpack/rspack/vite) leave them alone.
+
+import * as glue from '../pkg/talk_call_rules.js';
+
+/** Stable reason codes (see README / CONTRACT.md). */
+export const REASONS = Object.freeze([
+	'ok',
+	'no-route',
+	'method-not-allowed',
+	'talk-not-allowed',
+	'calls-disabled',
+	'not-found',
+	'read-only',
+	'lobby',
+	'no-start-permission',
+	'consent',
+	'no-session',
+	'conversation-type',
+	'cannot-start-call',
+	'not-in-call',
+	'flags-without-in-call',
+	'no-call',
+	'actor-type',
+	'target-not-found',
+	'target-in-call',
+	'dial-out-unavailable',
+	'bad-input',
+]);
+
+/** Participant call flags (`inCall`, `callFlag`, request `flags`). */
+export const CallFlag = Object.freeze({
+	DISCONNECTED: 0,
+	IN_CALL: 1,
+	WITH_AUDIO: 2,
+	WITH_VIDEO: 4,
+	WITH_PHONE: 8,
+});
+
+/** Attendee / room permission bits (Talk 18). */
+export const Permission = Object.freeze({
+	DEFAULT: 0,
+	CUSTOM: 1,
+	CALL_START: 2,
+	CALL_JOIN: 4,
+	LOBBY_IGNORE: 8,
+	PUBLISH_AUDIO: 16,
+	PUBLISH_VIDEO: 32,
+	PUBLISH_SCREEN: 64,
+	CHAT: 128,
+});
+
+/** Error thrown for programmer errors only (never for bad data). */
+export class TalkCallRulesError extends Error {
+	/**
+	 * @param {'not-initialised' | 'trapped' | 'unsupported'} code
+	 * @param {string} message
+	 * @param {unknown} [cause]
+	 */
+	constructor(code, message, cause) {
+		super(message, cause === undefined ? undefined : { cause });
+		this.name = 'TalkCallRulesError';
+		this.code = code;
+	}
+}
+
+const WASM_FILE = 'talk_call_rules_bg.wasm';
+
+/** @type {'idle' | 'ready' | 'trapped'} */
+let status = 'idle';
+/** @type {Promise<boolean> | null} */
+let pending = null;
+/** @type {WebAssembly.Exports | null} */
+let exportsRef = null;
+/** Set once the glue holds an instance (even a trapped one): re-init then resets instead of loading. */
+let glueLoaded = false;
+/** Why the last init()/initSync() resolved false, for diagnostics. */
+let loadError = null;
+
+const isNode = typeof process === 'object' && process !== null
+	&& typeof process.versions === 'object' && process.versions !== null
+	&& typeof process.versions.node === 'string';
+
+function defaultUrl() {
+	return new URL(`../pkg/${WASM_FILE}`, import.meta.url);
+}
+
+async function nodeReadFile(url) {
+	// Hidden from bundlers: this branch only runs in Node.
+	const specifier = 'node:fs/promises';
+	const fs = await import(/* webpackIgnore: true */ /* @vite-ignore */ specifier);
+	return fs.readFile(url);
+}
+
+function nodeReadFileSync(url) {
+	if (typeof process.getBuiltinModule !== 'function') {
+		return undefined;
+	}
+	return process.getBuiltinModule('node:fs').readFileSync(url);
+}
+
+function isFileLocation(input) {
+	if (input instanceof URL) {
+		return input.protocol === 'file:';
+	}
+	if (typeof input !== 'string') {
+		return false;
+	}
+	// A string in Node is a file path unless it is an http(s)/data/blob URL.
+	return !/^(https?|data|blob):/i.test(input);
+}
+
+function isBytes(input) {
+	return input instanceof ArrayBuffer || ArrayBuffer.isView(input)
+		|| (typeof SharedArrayBuffer === 'function' && input instanceof SharedArrayBuffer);
+}
+
+function isAcceptedInput(input) {
+	return typeof input === 'string'
+		|| input instanceof URL
+		|| isBytes(input)
+		|| input instanceof WebAssembly.Module
+		|| (typeof Response === 'function' && input instanceof Response)
+		|| (typeof Request === 'function' && input instanceof Request);
+}
+
+function markReady(exp) {
+	exportsRef = exp;
+	glueLoaded = true;
+	status = 'ready';
+}
+
+/** Re-instantiates the already compiled module after a trap (synchronous). */
+function resetAfterTrap() {
+	if (typeof glue.__wbg_reset_state !== 'function') {
+		return false;
+	}
+	try {
+		glue.__wbg_reset_state();
+		// With an instance present, initSync returns the current exports without loading anything.
+		markReady(glue.initSync());
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+const REQUIRED_EXPORTS = [
+	'memory', '__wbindgen_start', 'evaluate', 'apply', 'ocs', 'version',
+	'evaluateJson', 'applyJson', 'ocsJson', 'versionJson', 'tcr_abi_version',
+];
+
+/** Refuses a module that is not ours before the glue keeps a reference to it. */
+function checkModule(module) {
+	const names = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
+	const missing = REQUIRED_EXPORTS.filter((n) => !names.has(n));
+	if (missing.length > 0) {
+		throw new Error(`not the talk-call-rules module (missing exports: ${missing.join(', ')})`);
+	}
+	return module;
+}
+
+let warnedMime = false;
+
+async function compileResponse(response) {
+	if (!response.ok) {
+		throw new Error(`failed to fetch the wasm: ${response.status} ${response.statusText} (${response.url})`);
+	}
+	if (typeof WebAssembly.compileStreaming === 'function') {
+		try {
+			return await WebAssembly.compileStreaming(response.clone());
+		} catch (e) {
+			if (response.headers.get('Content-Type') === 'application/wasm') {
+				throw e;
+			}
+			if (!warnedMime && typeof console === 'object') {
+				warnedMime = true;
+				console.warn('talk-call-rules: the web server does not send .wasm files as application/wasm; '
+					+ 'falling back to a slower load', e);
+			}
+		}
+	}
+	return WebAssembly.compile(await response.arrayBuffer());
+}
+
+async function compile(input) {
+	if (input instanceof WebAssembly.Module) {
+		return input;
+	}
+	if (isBytes(input)) {
+		return WebAssembly.compile(input);
+	}
+	if (typeof Response === 'function' && input instanceof Response) {
+		return compileResponse(input);
+	}
+	if (isNode && isFileLocation(input)) {
+		return WebAssembly.compile(await nodeReadFile(input));
+	}
+	return compileResponse(await fetch(input));
+}
+
+async function load(input) {
+	try {
+		if (input !== null && typeof input === 'object' && typeof input.then === 'function') {
+			input = await input;
+		}
+		if (input === undefined || input === null) {
+			input = defaultUrl();
+		}
+		if (!isAcceptedInput(input)) {
+			throw new TypeError(`init(): unsupported input ${Object.prototype.toString.call(input)}`);
+		}
+		const module = checkModule(await compile(input));
+		markReady(await glue.default({ module_or_path: module }));
+		loadError = null;
+		return true;
+	} catch (e) {
+		loadError = e;
+		return false;
+	}
+}
+
+/**
+ * Loads and instantiates the module. Idempotent: concurrent and later calls share the result.
+ * Resolves false (never rejects) when the wasm cannot be loaded; calling again retries.
+ * After a trap, calling it again re-instantiates the module.
+ * @param {string | URL | Response | BufferSource | WebAssembly.Module | Promise<any>} [input]
+ * @returns {Promise<boolean>}
+ */
+export function init(input) {
+	if (status === 'ready') {
+		return Promise.resolve(true);
+	}
+	if (status === 'trapped' && glueLoaded) {
+		return Promise.resolve(resetAfterTrap());
+	}
+	if (pending === null) {
+		pending = load(input).then((ok) => {
+			if (!ok) {
+				pending = null; // a later call may retry (another input, the file built meanwhile …)
+			}
+			return ok;
+		});
+	}
+	return pending;
+}
+
+/**
+ * Synchronous variant: `bytes` are the .wasm bytes or a compiled WebAssembly.Module.
+ * In Node the bytes may be omitted (the built pkg/ file is read). Returns true/false, never throws.
+ * @param {BufferSource | WebAssembly.Module} [bytes]
+ * @returns {boolean}
+ */
+export function initSync(bytes) {
+	if (status === 'ready') {
+		return true;
+	}
+	if (status === 'trapped' && glueLoaded) {
+		return resetAfterTrap();
+	}
+	try {
+		if (bytes === undefined || bytes === null) {
+			bytes = isNode ? nodeReadFileSync(defaultUrl()) : undefined;
+		}
+		if (!(isBytes(bytes) || bytes instanceof WebAssembly.Module)) {
+			throw new TypeError('initSync(): pass the .wasm bytes or a WebAssembly.Module');
+		}
+		const module = checkModule(bytes instanceof WebAssembly.Module ? bytes : new WebAssembly.Module(bytes));
+		markReady(glue.initSync({ module }));
+		loadError = null;
+		return true;
+	} catch (e) {
+		loadError = e;
+		return false;
+	}
+}
+
+/** Why the last init()/initSync() answered false (an Error), or null. For logs; never thrown. */
+export function lastLoadError() {
+	return loadError;
+}
+
+/** True when the module is loaded and usable. */
+export function isReady() {
+	return status === 'ready';
+}
+
+/**
+ * Raw exports of the current instance (memory and the C-ABI `tcr_*` functions), or null when not ready.
+ * Advanced use only; do not keep the object across an `init()` after a trap.
+ */
+export function wasmExports() {
+	return status === 'ready' ? exportsRef : null;
+}
+
+function notReady() {
+	if (status === 'trapped') {
+		return new TalkCallRulesError('trapped',
+			'talk-call-rules: the WebAssembly module trapped earlier and is unusable; call init() again or ask the server');
+	}
+	return new TalkCallRulesError('not-initialised',
+		'talk-call-rules: the WebAssembly module is not initialised; await init() (or call initSync()) first');
+}
+
+function guard(fn, args) {
+	if (status !== 'ready') {
+		throw notReady();
+	}
+	try {
+		return fn(...args);
+	} catch (e) {
+		if (e instanceof TalkCallRulesError) {
+			throw e;
+		}
+		// Anything thrown from inside the module (RuntimeError: unreachable/out of bounds, RangeError:
+		// stack overflow, an error raised through wasm-bindgen) leaves the instance in an unknown state.
+		status = 'trapped';
+		exportsRef = null;
+		throw new TalkCallRulesError('trapped',
+			`talk-call-rules: the WebAssembly module trapped (${e && e.message ? e.message : String(e)}); `
+			+ 'it is now unusable: call init() again or ask the server', e);
+	}
+}
+
+function str(value) {
+	if (typeof value === 'string') {
+		return value;
+	}
+	try {
+		return String(value);
+	} catch {
+		return '';
+	}
+}
+
+/** True when `value` (e.g. the result of `apply`) is an Outcome rather than a State. */
+export function isOutcome(value) {
+	return value !== null && typeof value === 'object' && typeof value.status === 'number'
+		&& typeof value.reason === 'string' && !('room' in value);
+}
+
+/** Decides a request. @returns {import('./index.d.ts').Outcome} */
+export function evaluate(request, state) {
+	return guard(glue.evaluate, [request, state]);
+}
+
+/** Applies mutations; returns the new State (input untouched) or a bad-input Outcome. */
+export function apply(state, mutations) {
+	return guard(glue.apply, [state, mutations]);
+}
+
+/** The OCS v2 envelope the server would send for an Outcome. */
+export function ocs(outcome) {
+	return guard(glue.ocs, [outcome]);
+}
+
+function optional(name) {
+	const fn = glue[name];
+	if (typeof fn !== 'function') {
+		return () => {
+			throw new TalkCallRulesError('unsupported', `talk-call-rules: this build of the module has no ${name}()`);
+		};
+	}
+	return fn;
+}
+
+function seconds(now) {
+	// The module takes a JS number; anything else (a BigInt, a string …) becomes NaN, which it
+	// answers as bad input instead of letting the JS-to-wasm conversion throw.
+	return typeof now === 'number' ? now : NaN;
+}
+
+/**
+ * For the caller (`actor`: `{ userId?, sessionId?, groups? }`), every call action with the status and
+ * reason the server would answer at `now` (unix seconds): `{ join, updateFlags, leave, endForEveryone,
+ * peers, ring[], dialOut[] }`, or a bad-input Outcome.
+ */
+export function allowedActions(state, actor, now) {
+	return guard(optional('allowedActions'), [state, actor, seconds(now)]);
+}
+
+/** `{ status, reason, explanation }`: a stable English sentence for an Outcome's reason. */
+export function explain(outcome) {
+	return guard(optional('explain'), [outcome]);
+}
+
+/** JSON-string twin of allowedActions. */
+export function allowedActionsJson(stateJson, actorJson, now) {
+	return guard(optional('allowedActionsJson'), [str(stateJson), str(actorJson), seconds(now)]);
+}
+
+/** JSON-string twin of explain. */
+export function explainJson(outcomeJson) {
+	return guard(optional('explainJson'), [str(outcomeJson)]);
+}
+
+/** `{ crate, version, talkApi, serverParity, abi }` */
+export function version() {
+	return guard(glue.version, []);
+}
+
+/** JSON-string twin of evaluate. */
+export function evaluateJson(requestJson, stateJson) {
+	return guard(glue.evaluateJson, [str(requestJson), str(stateJson)]);
+}
+
+/** JSON-string twin of apply. */
+export function applyJson(stateJson, mutationsJson) {
+	return guard(glue.applyJson, [str(stateJson), str(mutationsJson)]);
+}
+
+/** JSON-string twin of ocs. */
+export function ocsJson(outcomeJson) {
+	return guard(glue.ocsJson, [str(outcomeJson)]);
+}
+
+/** JSON-string twin of version. */
+export function versionJson() {
+	return guard(glue.versionJson, []);
+}

@@ -1,0 +1,405 @@
+//! A pull reader over JSON text: the rows are read straight into the model
+//! without building a tree first, so only the strings the rules keep are
+//! allocated. Depth is bounded; errors say where (path) and what.
+
+use crate::json::{Value, MAX_DEPTH};
+use std::borrow::Cow;
+use std::fmt;
+
+/// Where a value sits, e.g. `state.attendees[2].participantType`; built on the
+/// stack and only formatted when something is wrong.
+#[derive(Clone, Copy)]
+pub enum Path<'p> {
+    Root(&'static str),
+    Key(&'p Path<'p>, &'p str),
+    Index(&'p Path<'p>, usize),
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            Path::Root(r) => f.write_str(r),
+            Path::Key(p, k) => write!(f, "{p}.{k}"),
+            Path::Index(p, i) => write!(f, "{p}[{i}]"),
+        }
+    }
+}
+
+impl<'p> Path<'p> {
+    pub fn key(&'p self, k: &'p str) -> Path<'p> {
+        Path::Key(self, k)
+    }
+}
+
+/// A scalar, borrowed from the text where it can be.
+#[derive(Debug, PartialEq)]
+pub enum Scalar<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Decimal(&'a str),
+    Str(Cow<'a, str>),
+    /// An array or object (not consumed).
+    Container(&'static str),
+}
+
+impl Scalar<'_> {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Scalar::Null => "null",
+            Scalar::Bool(_) => "a boolean",
+            Scalar::Int(_) | Scalar::Decimal(_) => "a number",
+            Scalar::Str(_) => "a string",
+            Scalar::Container(k) => k,
+        }
+    }
+}
+
+/// Length of the run of string bytes that need no attention (no quote, no
+/// backslash, no control character).
+fn plain_run(b: &[u8]) -> usize {
+    b.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).unwrap_or(b.len())
+}
+
+pub struct Reader<'a> {
+    b: &'a [u8],
+    text: &'a str,
+    i: usize,
+    depth: usize,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(text: &'a str) -> Reader<'a> {
+        Reader { b: text.as_bytes(), text, i: 0, depth: 0 }
+    }
+
+    pub fn err(&self, what: &str) -> String {
+        format!("invalid JSON at byte {}: {what}", self.i)
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.b.get(self.i) {
+            self.i += 1;
+        }
+    }
+
+    /// After the last value: only white space may follow.
+    pub fn end(&mut self) -> Result<(), String> {
+        self.ws();
+        if self.i == self.b.len() {
+            Ok(())
+        } else {
+            Err(self.err("trailing characters after the JSON value"))
+        }
+    }
+
+    fn peek(&mut self) -> Option<u8> {
+        self.ws();
+        self.b.get(self.i).copied()
+    }
+
+    fn eat(&mut self, c: u8) -> bool {
+        if self.peek() == Some(c) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Is the next value an object (`{`)?
+    pub fn at_object(&mut self) -> bool {
+        self.peek() == Some(b'{')
+    }
+
+    /// Reads a scalar; an array or object is reported as `Container` and left unread.
+    pub fn scalar(&mut self) -> Result<Scalar<'a>, String> {
+        match self.peek() {
+            None => Err(self.err("unexpected end of input")),
+            Some(b'{') => Ok(Scalar::Container("an object")),
+            Some(b'[') => Ok(Scalar::Container("an array")),
+            Some(b'"') => self.string().map(Scalar::Str),
+            Some(b't') => self.word("true", Scalar::Bool(true)),
+            Some(b'f') => self.word("false", Scalar::Bool(false)),
+            Some(b'n') => self.word("null", Scalar::Null),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(_) => Err(self.err("unexpected character")),
+        }
+    }
+
+    fn word(&mut self, w: &str, v: Scalar<'a>) -> Result<Scalar<'a>, String> {
+        if self.b[self.i..].starts_with(w.as_bytes()) {
+            self.i += w.len();
+            Ok(v)
+        } else {
+            Err(self.err("unexpected character"))
+        }
+    }
+
+    fn enter(&mut self) -> Result<(), String> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            Err(self.err(&format!("nesting deeper than {MAX_DEPTH}")))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Reads an object, handing each key to `f`, which must read or skip its value.
+    pub fn object(&mut self, mut f: impl FnMut(&mut Self, Cow<'a, str>) -> Result<(), String>) -> Result<(), String> {
+        if !self.eat(b'{') {
+            return Err(self.err("expected '{'"));
+        }
+        self.enter()?;
+        if !self.eat(b'}') {
+            loop {
+                if self.peek() != Some(b'"') {
+                    return Err(self.err("expected a string key"));
+                }
+                let key = self.string()?;
+                if !self.eat(b':') {
+                    return Err(self.err("expected ':'"));
+                }
+                f(self, key)?;
+                if self.eat(b'}') {
+                    break;
+                }
+                if !self.eat(b',') {
+                    return Err(self.err("expected ',' or '}'"));
+                }
+            }
+        }
+        self.depth -= 1;
+        Ok(())
+    }
+
+    /// Reads an array, handing each element's index to `f`, which must read or skip it.
+    pub fn array(&mut self, mut f: impl FnMut(&mut Self, usize) -> Result<(), String>) -> Result<(), String> {
+        if !self.eat(b'[') {
+            return Err(self.err("expected '['"));
+        }
+        self.enter()?;
+        if !self.eat(b']') {
+            let mut n = 0;
+            loop {
+                f(self, n)?;
+                n += 1;
+                if self.eat(b']') {
+                    break;
+                }
+                if !self.eat(b',') {
+                    return Err(self.err("expected ',' or ']'"));
+                }
+            }
+        }
+        self.depth -= 1;
+        Ok(())
+    }
+
+    /// Reads any value into a tree (for the parts the engine keeps whole).
+    pub fn value(&mut self) -> Result<Value, String> {
+        Ok(match self.scalar()? {
+            Scalar::Null => Value::Null,
+            Scalar::Bool(b) => Value::Bool(b),
+            Scalar::Int(i) => Value::Int(i),
+            Scalar::Decimal(d) => Value::Decimal(d.to_string()),
+            Scalar::Str(s) => Value::Str(s.into_owned()),
+            Scalar::Container("an object") => {
+                let mut members: Vec<(String, Value)> = Vec::new();
+                let start = self.i;
+                self.object(|r, k| {
+                    members.push((k.into_owned(), r.value()?));
+                    Ok(())
+                })?;
+                if let Some(k) = crate::json::duplicate_key(&members) {
+                    return Err(format!("invalid JSON: duplicate key \"{k}\" in the object at byte {start}"));
+                }
+                Value::Object(members)
+            }
+            Scalar::Container(_) => {
+                let mut items = Vec::new();
+                self.array(|r, _| {
+                    items.push(r.value()?);
+                    Ok(())
+                })?;
+                Value::Array(items)
+            }
+        })
+    }
+
+    /// Checks and passes over one value of any kind.
+    pub fn skip(&mut self) -> Result<(), String> {
+        match self.scalar()? {
+            Scalar::Container("an object") => self.object(|r, _| r.skip()),
+            Scalar::Container(_) => self.array(|r, _| r.skip()),
+            _ => Ok(()),
+        }
+    }
+
+    fn string(&mut self) -> Result<Cow<'a, str>, String> {
+        self.i += 1; // opening quote
+        let start = self.i;
+        self.i += plain_run(&self.b[start..]);
+        if self.b.get(self.i) == Some(&b'"') {
+            // The common case: no escapes, borrow the text (a &str, so valid UTF-8,
+            // and the run ends at an ASCII quote, so at a character boundary).
+            let s = &self.text[start..self.i];
+            self.i += 1;
+            return Ok(Cow::Borrowed(s));
+        }
+        let mut out = String::from(&self.text[start..self.i]);
+        loop {
+            let run = self.i;
+            self.i += plain_run(&self.b[run..]);
+            out.push_str(&self.text[run..self.i]);
+            match self.b.get(self.i) {
+                None => return Err(self.err("unterminated string")),
+                Some(b'"') => {
+                    self.i += 1;
+                    return Ok(Cow::Owned(out));
+                }
+                Some(b'\\') => {
+                    self.i += 1;
+                    let esc = *self.b.get(self.i).ok_or_else(|| self.err("unterminated string"))?;
+                    self.i += 1;
+                    match esc {
+                        b'"' => out.push('"'),
+                        b'\\' => out.push('\\'),
+                        b'/' => out.push('/'),
+                        b'b' => out.push('\u{8}'),
+                        b'f' => out.push('\u{c}'),
+                        b'n' => out.push('\n'),
+                        b'r' => out.push('\r'),
+                        b't' => out.push('\t'),
+                        b'u' => out.push(self.unicode_escape()?),
+                        _ => return Err(self.err("invalid escape")),
+                    }
+                }
+                Some(_) => return Err(self.err("control character in string")),
+            }
+        }
+    }
+
+    fn unicode_escape(&mut self) -> Result<char, String> {
+        let hi = self.hex4()?;
+        let c = if (0xD800..0xDC00).contains(&hi) {
+            if !(self.b.get(self.i) == Some(&b'\\') && self.b.get(self.i + 1) == Some(&b'u')) {
+                return Err(self.err("unpaired surrogate in \\u escape"));
+            }
+            self.i += 2;
+            let lo = self.hex4()?;
+            if !(0xDC00..0xE000).contains(&lo) {
+                return Err(self.err("unpaired surrogate in \\u escape"));
+            }
+            0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+        } else {
+            hi
+        };
+        char::from_u32(c).ok_or_else(|| self.err("invalid \\u escape"))
+    }
+
+    fn hex4(&mut self) -> Result<u32, String> {
+        let digits = self.b.get(self.i..self.i + 4).ok_or_else(|| self.err("short \\u escape"))?;
+        let mut v = 0u32;
+        for &d in digits {
+            v = v * 16 + (d as char).to_digit(16).ok_or_else(|| self.err("invalid \\u escape"))?;
+        }
+        self.i += 4;
+        Ok(v)
+    }
+
+    fn digits(&mut self) -> usize {
+        let s = self.i;
+        while let Some(b'0'..=b'9') = self.b.get(self.i) {
+            self.i += 1;
+        }
+        self.i - s
+    }
+
+    fn number(&mut self) -> Result<Scalar<'a>, String> {
+        let start = self.i;
+        let negative = self.b[self.i] == b'-';
+        if negative {
+            self.i += 1;
+        }
+        let int_start = self.i;
+        let n = self.digits();
+        if n == 0 || (n > 1 && self.b[int_start] == b'0') {
+            return Err(self.err("invalid number"));
+        }
+        let mut decimal = false;
+        if self.b.get(self.i) == Some(&b'.') {
+            self.i += 1;
+            decimal = true;
+            if self.digits() == 0 {
+                return Err(self.err("invalid number"));
+            }
+        }
+        if let Some(b'e' | b'E') = self.b.get(self.i) {
+            self.i += 1;
+            decimal = true;
+            if let Some(b'+' | b'-') = self.b.get(self.i) {
+                self.i += 1;
+            }
+            if self.digits() == 0 {
+                return Err(self.err("invalid number"));
+            }
+        }
+        let text = &self.text[start..self.i];
+        if !decimal && n <= 18 {
+            // Up to 18 digits always fit an i64: accumulate without a parser.
+            let v = self.b[int_start..self.i].iter().fold(0i64, |acc, &d| acc * 10 + i64::from(d - b'0'));
+            return Ok(Scalar::Int(if negative { -v } else { v }));
+        }
+        match text.parse::<i64>() {
+            Ok(v) if !decimal => Ok(Scalar::Int(v)),
+            _ => Ok(Scalar::Decimal(text)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_format_only_when_asked() {
+        let root = Path::Root("state");
+        let a = root.key("attendees");
+        let i = Path::Index(&a, 2);
+        assert_eq!(i.key("participantType").to_string(), "state.attendees[2].participantType");
+    }
+
+    #[test]
+    fn strings_borrow_unless_escaped() {
+        let mut r = Reader::new(r#"["plain","esc\"aped\u00e9"]"#);
+        let mut got = Vec::new();
+        r.array(|r, _| {
+            got.push(r.scalar()?);
+            Ok(())
+        })
+        .unwrap();
+        assert!(matches!(&got[0], Scalar::Str(Cow::Borrowed("plain"))));
+        assert!(matches!(&got[1], Scalar::Str(Cow::Owned(s)) if s == "esc\"apedé"));
+    }
+
+    #[test]
+    fn skip_validates_and_bounds_depth() {
+        assert!(Reader::new(r#"{"a":[1,{"b":null}],"c":"x"}"#).skip().is_ok());
+        assert!(Reader::new(r#"{"a":[1,}"#).skip().is_err());
+        let deep = "[".repeat(1000);
+        assert!(Reader::new(&deep).skip().unwrap_err().contains("nesting deeper"));
+    }
+
+    #[test]
+    fn numbers() {
+        fn n(t: &str) -> Scalar<'_> {
+            Reader::new(t).scalar().unwrap()
+        }
+        assert_eq!(n("123456789012345678"), Scalar::Int(123_456_789_012_345_678));
+        assert_eq!(n("-9223372036854775808"), Scalar::Int(i64::MIN));
+        assert_eq!(n("9223372036854775808"), Scalar::Decimal("9223372036854775808"));
+        assert_eq!(n("1.50"), Scalar::Decimal("1.50"));
+        assert!(Reader::new("-").scalar().is_err());
+    }
+}
