@@ -14,6 +14,7 @@
 //! assert!(outcome.starts_with(r#"{"status":200,"data":[]"#));
 //! ```
 
+pub mod abi;
 pub mod actions;
 pub mod apply;
 pub mod call_end;

@@ -57,6 +57,7 @@ impl Scalar<'_> {
 
 /// Length of the run of string bytes that need no attention (no quote, no
 /// backslash, no control character).
+#[inline(always)]
 fn plain_run(b: &[u8]) -> usize {
     b.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).unwrap_or(b.len())
 }
@@ -77,6 +78,7 @@ impl<'a> Reader<'a> {
         format!("invalid JSON at byte {}: {what}", self.i)
     }
 
+    #[inline(always)]
     fn ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.b.get(self.i) {
             self.i += 1;
@@ -93,11 +95,13 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[inline(always)]
     fn peek(&mut self) -> Option<u8> {
         self.ws();
         self.b.get(self.i).copied()
     }
 
+    #[inline(always)]
     fn eat(&mut self, c: u8) -> bool {
         if self.peek() == Some(c) {
             self.i += 1;
@@ -108,6 +112,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Is the next value an object (`{`)?
+    #[inline(always)]
     pub fn at_object(&mut self) -> bool {
         self.peek() == Some(b'{')
     }
@@ -308,6 +313,7 @@ impl<'a> Reader<'a> {
         Ok(v)
     }
 
+    #[inline(always)]
     fn digits(&mut self) -> usize {
         let s = self.i;
         while let Some(b'0'..=b'9') = self.b.get(self.i) {

@@ -199,33 +199,13 @@ pub extern "C" fn tcr_output_ptr() -> *const u8 {
 
 /// Splits the input area into documents of the given lengths.
 fn with_documents(lens: &[i32], f: impl FnOnce(&[&str]) -> String) -> i32 {
-    let answer = (|| {
-        let b = &BUFFERS.0.borrow().input;
-        let mut docs = Vec::with_capacity(lens.len());
-        let mut at = 0usize;
-        for (i, &len) in lens.iter().enumerate() {
-            let Some(end) = usize::try_from(len).ok().and_then(|l| at.checked_add(l)).filter(|&e| e <= b.len()) else {
-                return bad(format!(
-                    "input: document {} (length {len}) does not fit the {}-byte input area",
-                    i + 1,
-                    b.len()
-                ));
-            };
-            match std::str::from_utf8(&b[at..end]) {
-                Ok(s) => docs.push(s),
-                Err(e) => return bad(format!("input: document {} is not UTF-8 ({e})", i + 1)),
-            }
-            at = end;
-        }
-        f(&docs)
-    })();
+    let answer = match crate::abi::split_documents(&BUFFERS.0.borrow().input, lens) {
+        Ok(docs) => f(&docs),
+        Err(e) => Outcome::bad_input(e).to_value().to_json(),
+    };
     let len = answer.len() as i32;
     BUFFERS.0.borrow_mut().output = answer;
     len
-}
-
-fn bad(detail: String) -> String {
-    Outcome::bad_input(detail).to_value().to_json()
 }
 
 #[no_mangle]
