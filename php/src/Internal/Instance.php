@@ -1,0 +1,309 @@
+<?php
+
+declare(strict_types=1);
+
+namespace OCA\TalkCallRules\Internal;
+
+use FFI;
+use FFI\CData;
+use OCA\TalkCallRules\CallRulesUnavailable;
+
+/**
+ * One instantiated module and every C object it needs, all owned here and all
+ * deleted by free(): engine, store, module, the trapping import functions and the
+ * exports vector. Only the standard wasm.h functions are used.
+ *
+ * @internal
+ */
+final class Instance
+{
+    private const WASM_I32 = 0;
+    private const WASM_EXTERN_FUNC = 0;
+
+    /** The exports the bridge calls (plain C ABI, see src/wasm.rs). */
+    public const REQUIRED = [
+        'tcr_abi_version', 'tcr_input_reserve', 'tcr_output_ptr',
+        'tcr_evaluate', 'tcr_apply', 'tcr_ocs', 'tcr_version',
+    ];
+
+    private ?CData $engine = null;
+    private ?CData $store = null;
+    private ?CData $module = null;
+    private ?CData $instance = null;
+    /** @var list<CData> wasm_func_t* of the imports (owned) */
+    private array $importFuncs = [];
+    /** wasm_extern_vec_t of the exports (owned by the runtime until wasm_extern_vec_delete) */
+    private ?CData $exports = null;
+    /** @var array<string, CData> wasm_func_t* by export name (borrowed from $exports) */
+    private array $funcs = [];
+    /** @var array<string, int> result arity by export name */
+    private array $arity = [];
+    private ?CData $memory = null;
+
+    private CData $argv;
+    private CData $args;
+    private CData $resv;
+    private CData $results;
+
+    public function __construct(private readonly FFI $ffi, string $bytes, string $origin)
+    {
+        try {
+            $this->build($bytes, $origin);
+        } catch (\Throwable $e) {
+            $this->free();
+            throw $e;
+        }
+    }
+
+    private static function isNull(mixed $p): bool
+    {
+        return $p === null || ($p instanceof CData && FFI::isNull($p));
+    }
+
+    private function build(string $bytes, string $origin): void
+    {
+        $ffi = $this->ffi;
+        $this->engine = $ffi->wasm_engine_new();
+        if (self::isNull($this->engine)) {
+            throw new CallRulesUnavailable(CallRulesUnavailable::RUNTIME_MISSING, 'wasm_engine_new failed');
+        }
+        $this->store = $ffi->wasm_store_new($this->engine);
+        if (self::isNull($this->store)) {
+            throw new CallRulesUnavailable(CallRulesUnavailable::RUNTIME_MISSING, 'wasm_store_new failed');
+        }
+
+        $binary = $ffi->new('wasm_byte_vec_t');
+        $ffi->wasm_byte_vec_new(FFI::addr($binary), strlen($bytes), $bytes);
+        $this->module = $ffi->wasm_module_new($this->store, FFI::addr($binary));
+        $ffi->wasm_byte_vec_delete(FFI::addr($binary));
+        if (self::isNull($this->module)) {
+            $this->module = null;
+            throw new CallRulesUnavailable(CallRulesUnavailable::WASM_INVALID, "{$origin} is not a WebAssembly module this runtime can compile");
+        }
+
+        // Every import is wasm-bindgen's JS glue: bind each to the trapping host function.
+        $callback = WasmRuntime::trapCallback($ffi);
+        $imports = $ffi->new('wasm_importtype_vec_t');
+        $ffi->wasm_module_imports($this->module, FFI::addr($imports));
+        try {
+            $n = (int) $imports->size;
+            $externs = $n > 0 ? $ffi->new("wasm_extern_t*[$n]") : null;
+            for ($i = 0; $i < $n; $i++) {
+                $it = $imports->data[$i];
+                $type = $ffi->wasm_importtype_type($it);
+                if ($ffi->wasm_externtype_kind($type) !== self::WASM_EXTERN_FUNC) {
+                    throw new CallRulesUnavailable(
+                        CallRulesUnavailable::WASM_INVALID,
+                        "{$origin} imports " . self::name($ffi->wasm_importtype_name($it)) . ', which is not a function'
+                    );
+                }
+                $func = $ffi->wasm_func_new($this->store, $ffi->wasm_externtype_as_functype_const($type), $callback);
+                if (self::isNull($func)) {
+                    throw new CallRulesUnavailable(CallRulesUnavailable::RUNTIME_MISSING, 'wasm_func_new failed');
+                }
+                $this->importFuncs[] = $func;
+                $externs[$i] = $ffi->wasm_func_as_extern($func);
+            }
+        } finally {
+            $ffi->wasm_importtype_vec_delete(FFI::addr($imports));
+        }
+        $importVec = $ffi->new('wasm_extern_vec_t');
+        $importVec->size = $n;
+        // (cast, not FFI::addr($externs[0]): the latter leaks ~130 bytes per use in PHP 8.2)
+        $importVec->data = $externs === null ? null : $ffi->cast('wasm_extern_t**', $externs);
+
+        $trap = $ffi->new('wasm_trap_t*');
+        WasmRuntime::enter($this->store);
+        try {
+            $this->instance = $ffi->wasm_instance_new($this->store, $this->module, FFI::addr($importVec), FFI::addr($trap));
+        } finally {
+            WasmRuntime::leave();
+        }
+        if (self::isNull($this->instance)) {
+            $this->instance = null;
+            $why = self::isNull($trap) ? 'unknown error' : $this->takeTrap($trap);
+            throw new CallRulesUnavailable(CallRulesUnavailable::WASM_INVALID, "{$origin} cannot be instantiated: {$why}");
+        }
+
+        // Exports: names come from the module, in the same order as the instance's.
+        $types = $ffi->new('wasm_exporttype_vec_t');
+        $ffi->wasm_module_exports($this->module, FFI::addr($types));
+        $this->exports = $ffi->new('wasm_extern_vec_t');
+        $ffi->wasm_instance_exports($this->instance, FFI::addr($this->exports));
+        try {
+            $count = min((int) $types->size, (int) $this->exports->size);
+            for ($i = 0; $i < $count; $i++) {
+                $name = self::name($ffi->wasm_exporttype_name($types->data[$i]));
+                $ext = $this->exports->data[$i];
+                if ($name === 'memory') {
+                    $this->memory = $ffi->wasm_extern_as_memory($ext);
+                } else {
+                    $f = $ffi->wasm_extern_as_func($ext);
+                    if (!self::isNull($f)) {
+                        $this->funcs[$name] = $f;
+                    }
+                }
+            }
+        } finally {
+            $ffi->wasm_exporttype_vec_delete(FFI::addr($types));
+        }
+        if (self::isNull($this->memory)) {
+            throw new CallRulesUnavailable(CallRulesUnavailable::WASM_INVALID, "{$origin} exports no memory");
+        }
+        $missing = array_values(array_diff(self::REQUIRED, array_keys($this->funcs)));
+        if ($missing !== []) {
+            throw new CallRulesUnavailable(
+                CallRulesUnavailable::WASM_VERSION,
+                "{$origin} lacks the C-ABI exports " . implode(', ', $missing) . ' (built from another version of talk-call-rules?)'
+            );
+        }
+        foreach ($this->funcs as $name => $f) {
+            $this->arity[$name] = (int) $ffi->wasm_func_result_arity($f);
+        }
+
+        $this->args = $ffi->new('wasm_val_t[2]');
+        $this->results = $ffi->new('wasm_val_t[1]');
+        $this->argv = $ffi->new('wasm_val_vec_t');
+        $this->argv->data = $ffi->cast('wasm_val_t*', $this->args);
+        $this->resv = $ffi->new('wasm_val_vec_t');
+        $this->resv->data = $ffi->cast('wasm_val_t*', $this->results);
+    }
+
+    private static function name(CData $name): string
+    {
+        return FFI::string($name->data, (int) $name->size);
+    }
+
+    /** The message of an owned trap, which is deleted. */
+    private function takeTrap(CData $trap): string
+    {
+        $msg = $this->ffi->new('wasm_message_t');
+        $this->ffi->wasm_trap_message($trap, FFI::addr($msg));
+        $text = $msg->size > 0 ? FFI::string($msg->data, (int) $msg->size) : 'trap';
+        $this->ffi->wasm_byte_vec_delete(FFI::addr($msg));
+        $this->ffi->wasm_trap_delete($trap);
+        return rtrim($text, "\0");
+    }
+
+    public function has(string $export): bool
+    {
+        return isset($this->funcs[$export]);
+    }
+
+    /**
+     * Calls an export with i32 arguments; answers its i32 result (0 when it has none).
+     *
+     * @throws Trap when the call traps (the instance must then be dropped)
+     */
+    public function call(string $export, int ...$args): int
+    {
+        $f = $this->funcs[$export] ?? throw new \LogicException("no export {$export}");
+        $n = count($args);
+        if ($n > 2) {
+            throw new \LogicException('at most two arguments');
+        }
+        foreach ($args as $i => $v) {
+            $this->args[$i]->kind = self::WASM_I32;
+            $this->args[$i]->of->i32 = $v;
+        }
+        $this->argv->size = $n;
+        $arity = $this->arity[$export];
+        if ($arity > 1) {
+            throw new \LogicException("{$export} returns {$arity} values");
+        }
+        $this->resv->size = $arity;
+        $this->results[0]->kind = self::WASM_I32;
+        $this->results[0]->of->i32 = 0;
+        WasmRuntime::enter($this->store);
+        try {
+            $trap = $this->ffi->wasm_func_call($f, FFI::addr($this->argv), FFI::addr($this->resv));
+        } finally {
+            WasmRuntime::leave();
+        }
+        if (!self::isNull($trap)) {
+            throw new Trap($this->takeTrap($trap), $export);
+        }
+        return $arity === 1 && $this->results[0]->kind === self::WASM_I32 ? (int) $this->results[0]->of->i32 : 0;
+    }
+
+    /** Copies the documents into the module's input area. False when they exceed its limit. */
+    public function writeInput(string ...$docs): bool
+    {
+        $total = 0;
+        foreach ($docs as $d) {
+            $total += strlen($d);
+        }
+        if ($total > 0x7fffffff) {
+            return false;
+        }
+        $ptr = $this->call('tcr_input_reserve', $total) & 0xffffffff;
+        if ($ptr === 0) {
+            return false;
+        }
+        // Memory may have grown (and moved): read its base and size after the call.
+        $base = $this->ffi->wasm_memory_data($this->memory);
+        $size = (int) $this->ffi->wasm_memory_data_size($this->memory);
+        if ($ptr + $total > $size) {
+            throw new Trap("input area {$ptr}+{$total} outside the {$size}-byte memory", 'tcr_input_reserve');
+        }
+        $at = $ptr;
+        foreach ($docs as $d) {
+            $len = strlen($d);
+            if ($len > 0) {
+                FFI::memcpy($base + $at, $d, $len);
+                $at += $len;
+            }
+        }
+        return true;
+    }
+
+    /** Calls a `tcr_*` entry point and reads its answer. */
+    public function answer(string $export, int ...$lens): string
+    {
+        $len = $this->call($export, ...$lens) & 0xffffffff;
+        $ptr = $this->call('tcr_output_ptr') & 0xffffffff;
+        $base = $this->ffi->wasm_memory_data($this->memory);
+        $size = (int) $this->ffi->wasm_memory_data_size($this->memory);
+        if ($ptr + $len > $size) {
+            throw new Trap("answer {$ptr}+{$len} outside the {$size}-byte memory", $export);
+        }
+        return $len === 0 ? '' : FFI::string($base + $ptr, $len);
+    }
+
+    /** Deletes every C object this instance owns (idempotent). */
+    public function free(): void
+    {
+        $ffi = $this->ffi;
+        $this->funcs = [];
+        $this->memory = null;
+        if ($this->exports !== null) {
+            $ffi->wasm_extern_vec_delete(FFI::addr($this->exports));
+            $this->exports = null;
+        }
+        if ($this->instance !== null) {
+            $ffi->wasm_instance_delete($this->instance);
+            $this->instance = null;
+        }
+        foreach ($this->importFuncs as $f) {
+            $ffi->wasm_func_delete($f);
+        }
+        $this->importFuncs = [];
+        if ($this->module !== null) {
+            $ffi->wasm_module_delete($this->module);
+            $this->module = null;
+        }
+        if ($this->store !== null) {
+            $ffi->wasm_store_delete($this->store);
+            $this->store = null;
+        }
+        if ($this->engine !== null) {
+            $ffi->wasm_engine_delete($this->engine);
+            $this->engine = null;
+        }
+    }
+
+    public function __destruct()
+    {
+        $this->free();
+    }
+}
