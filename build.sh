@@ -75,8 +75,10 @@ usage: ./build.sh COMMAND [ARGS]
 Commands:
   setup        Install what is missing (idempotent, fast when present): the wasm32 Rust target,
                wasm-bindgen-cli (the version pinned in Cargo.toml), wasm-pack, Debian chromium +
-               chromium-driver, and the npm devDependencies (binaryen@132 for wasm-opt, typescript,
-               playwright-core) from package-lock.json. Registries only; nothing else is downloaded.
+               chromium-driver, the npm devDependencies (binaryen@132 for wasm-opt, typescript,
+               playwright-core) from package-lock.json, Debian php-cli + phpunit and the wasm C-API
+               runtime library of the PHP bridge (php/build-runtime.sh, from crates.io). Registries
+               only; nothing else is downloaded.
   build        cargo build (release, wasm32) -> wasm-bindgen --target web -> wasm-opt -Oz (npm
                binaryen@132) IN PLACE as pkg/talk_call_rules_bg.wasm, then checks that the optimised
                module instantiates and answers. Skips wasm-bindgen/wasm-opt when cargo's output is
@@ -84,17 +86,36 @@ Commands:
   test         Everything, with a summary: setup, build, cargo test (native), wasm-bindgen tests in
                Node (cargo test --target wasm32 --test node) and in headless Chromium (wasm-pack test
                --headless --chrome -- --test web), node --test tests/node/, tsc --noEmit -p tests/ts,
-               and the conformance vectors on every host. Exits non-zero on any failure.
+               PHPUnit (php/), and the conformance vectors on every host. Exits non-zero on any failure.
                Logs: tests/artifacts/*.log
   vectors --host native|node|chromium|php [PATH...]
                Runs conformance vector files/folders (default: ../shared/vectors tests/vectors) on one
                host. One line per failing case, then exactly "N passed, M failed". Exit 0 only when
-               M is 0; 2 when the host is not available (php: not built yet).
+               M is 0; 2 when the host is not available (php: the bridge says why).
+  playground [PORT]
+               Build if needed, then serve the repository root on http://127.0.0.1:PORT/ (default 8080;
+               a free port when 8080 is taken and no PORT was given) and print the playground URL
+               (/playground/). Stays in the foreground until Ctrl-C. HOST=0.0.0.0 to listen on all
+               interfaces.
   demo         Build if needed, then run examples/demo.mjs (a join decision end to end).
-  bench        Build if needed, then run bench/bench.mjs (timings and sizes; not a test).
+  bench        Build if needed, then run bench/bench.mjs and php/bench.php (timings and sizes; not
+               a test).
+  bench-limits Build if needed, then time the refusal of a 10 MB payload and of 10,000-deep nesting
+               natively (cargo run --release --example limits) and in Node (bench/limits.mjs: evaluate
+               and evaluateJson side by side, then RSS and wasm memory across 1,000,000 evaluate
+               calls; `--calls N` to change). A measurement, not a test (tests/limits.rs asserts).
+  fuzz [SECONDS] [TARGET...]
+               cargo-fuzz (nightly, libFuzzer + AddressSanitizer; installs cargo-fuzz if missing):
+               seeds fuzz/corpus/ from the vectors (fuzz/make-corpus.py), then runs each target
+               (default: all five) for SECONDS (default 60), one after the other, and prints
+               executions, exec/s, corpus size and crashes per target. TCR_FUZZ_RUNS caps the
+               executions per target. Logs: fuzz/logs/; crashes: fuzz/artifacts/. Not part of `test`
+               (saved inputs are: tests/fuzz_regressions.rs).
   clean        Remove pkg/ and tests/artifacts/.
 
-Single test stages (what `test` runs): test-native, test-wasm-node, test-wasm-chromium, test-js, test-ts.
+Single test stages (what `test` runs): test-native, test-wasm-node, test-wasm-chromium, test-js, test-ts,
+test-playground (end-to-end tests of the playground page in headless Chromium; screenshot in
+tests/artifacts/playground.png, `test-playground --update-docs` also refreshes docs/playground.png).
 
 Environment: CHROMEDRIVER (default /usr/bin/chromedriver), CHROMIUM (default /usr/bin/chromium),
 TCR_SHARED_VECTORS (default ../shared/vectors).
@@ -169,6 +190,7 @@ cmd_setup() {
 	setup_wasm_pack
 	setup_browser
 	setup_node
+	setup_php
 	log "setup: rustc $(rustc --version | awk '{print $2}'), $(wasm-bindgen --version), $(wasm-pack --version)," \
 		"node $(node --version), wasm-opt $(node_modules/.bin/wasm-opt --version | awk '{print $3}'), $(chromium --version 2>/dev/null | head -n 1)"
 }
@@ -274,6 +296,32 @@ cmd_test_js() {
 	node --test tests/node/
 }
 
+cmd_test_playground() {
+	setup_browser >&2
+	ensure_built
+	node tests/browser/playground.e2e.mjs "$@"
+}
+
+cmd_playground() {
+	local port=${1:-} host=${HOST:-127.0.0.1} fixed=true
+	[[ -z "$port" || "$port" =~ ^[0-9]+$ ]] || die "playground: PORT must be a number (got '$port')"
+	[[ -n "$port" ]] || { port=8080; fixed=false; }
+	ensure_built
+	# One-line server: tests/browser/serve.mjs serves the repo root (/playground/, /js/, /pkg/) with
+	# application/wasm for .wasm files.
+	exec node --input-type=module -e "
+		import { startServer } from './tests/browser/serve.mjs';
+		const want = $port, fixed = $fixed, host = '$host';
+		const s = await startServer({ port: want, host }).catch((e) => {
+			if (e.code === 'EADDRINUSE' && !fixed) { console.error('build.sh: port ' + want + ' is taken; using a free port'); return startServer({ port: 0, host }); }
+			console.error('build.sh: playground: ' + e.message); process.exit(1);
+		});
+		console.log('talk-call-rules playground: ' + s.url + '/playground/   (Ctrl-C to stop)');
+		process.on('SIGINT', () => s.close().then(() => process.exit(0)));
+		process.on('SIGTERM', () => s.close().then(() => process.exit(0)));
+	"
+}
+
 cmd_test_ts() {
 	setup_node
 	node_modules/.bin/tsc --noEmit -p tests/ts
@@ -284,10 +332,16 @@ cmd_test_ts() {
 # vectors
 # ------------------------------------------------------------------------------------------------
 
-# PHP host: not built yet. When the PHP bridge lands, make this return 0 and fill in run_vectors_php
-# (e.g. `php php/tests/run-vectors.php PATH...`, printing the same lines and summary).
-php_host_available() { return 1; }
-run_vectors_php() { die "the PHP host is not implemented"; }
+# PHP host: the PHP bridge (php/) runs the same optimised .wasm through FFI and a wasm C-API runtime
+# (built from crates.io by php/build-runtime.sh). php/run-vectors.php prints the same lines and
+# summary, and exits 2 itself (saying why) when the bridge can not run.
+php_host_available() { command -v php >/dev/null 2>&1; }
+run_vectors_php() { php "$ROOT/php/run-vectors.php" "$@"; }
+setup_php() { "$ROOT/php/build-runtime.sh" >&2; }
+cmd_test_php() {
+	ensure_built
+	"$ROOT/php/run-tests.sh"
+}
 
 cmd_vectors() {
 	local host="" paths=()
@@ -329,7 +383,7 @@ cmd_vectors() {
 		if php_host_available; then
 			run_vectors_php "${abs[@]}"
 		else
-			echo "vectors: the PHP host is not built yet (the PHP bridge over the C-ABI exports is still to come); nothing was run." >&2
+			echo "vectors: php is not installed (./build.sh setup installs php-cli and the bridge runtime); nothing was run." >&2
 			exit 2
 		fi
 		;;
@@ -338,6 +392,59 @@ cmd_vectors() {
 		exit 2
 		;;
 	esac
+}
+
+# ------------------------------------------------------------------------------------------------
+# fuzz (not part of `test`: nightly + sanitizers are too slow for it)
+# ------------------------------------------------------------------------------------------------
+
+FUZZ_TARGETS=(evaluate_json apply_json allowed_actions_json abi_split evaluate_mutated)
+
+setup_fuzz() {
+	command -v python3 >/dev/null 2>&1 || die "python3 not found (fuzz/make-corpus.py needs it)"
+	if ! rustup toolchain list | grep -q '^nightly'; then
+		log "installing the nightly Rust toolchain (cargo-fuzz needs it)"
+		rustup toolchain install nightly --profile minimal
+	fi
+	if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+		log "installing cargo-fuzz from crates.io; about 1 minute on 2 cores"
+		cargo install cargo-fuzz
+	fi
+}
+
+cmd_fuzz() {
+	local secs=60 targets=() t rc log runs rate corpus crashes failed=0 rows=()
+	if (($#)) && [[ "$1" =~ ^[0-9]+$ ]]; then
+		secs=$1
+		shift
+	fi
+	targets=("$@")
+	((${#targets[@]})) || targets=("${FUZZ_TARGETS[@]}")
+	for t in "${targets[@]}"; do
+		[[ " ${FUZZ_TARGETS[*]} " == *" $t "* ]] || die "fuzz: unknown target '$t' (${FUZZ_TARGETS[*]})"
+	done
+	setup_fuzz
+	python3 fuzz/make-corpus.py "$SHARED_VECTORS" "$LOCAL_VECTORS"
+	mkdir -p fuzz/logs
+	(cd fuzz && cargo +nightly fuzz build)
+	for t in "${targets[@]}"; do
+		log "fuzz: $t for ${secs}s${TCR_FUZZ_RUNS:+ (at most $TCR_FUZZ_RUNS executions)}"
+		log="fuzz/logs/$t.log"
+		rc=0
+		(cd fuzz && cargo +nightly fuzz run "$t" -- -max_total_time="$secs" ${TCR_FUZZ_RUNS:+-runs="$TCR_FUZZ_RUNS"} \
+			-timeout=10 -print_final_stats=1) >"$log" 2>&1 || rc=$?
+		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+		rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
+		corpus=$(find "fuzz/corpus/$t" -type f | wc -l)
+		crashes=$(find "fuzz/artifacts/$t" -type f 2>/dev/null | wc -l)
+		((rc == 0 && crashes == 0)) || failed=$((failed + 1))
+		rows+=("$(printf '  %-22s %12s %8s %8s %8s  %s' "$t" "${runs:-?}" "${rate:-?}" "$corpus" "$crashes" \
+			"$( ((rc == 0)) && echo ok || echo "FAILED (exit $rc, log $log)")")")
+	done
+	printf '\n== talk-call-rules fuzz summary (%ss per target) ==\n' "$secs"
+	printf '  %-22s %12s %8s %8s %8s  %s\n' target executions exec/s corpus crashes result
+	printf '%s\n' "${rows[@]}"
+	((failed == 0)) || die "fuzz: $failed target(s) crashed; inputs in fuzz/artifacts/ (reproduce: cd fuzz && cargo +nightly fuzz run TARGET FILE)"
 }
 
 # ------------------------------------------------------------------------------------------------
@@ -371,9 +478,6 @@ cmd_test() {
 		for i in "${!names[@]}"; do
 			printf '  %-28s %-8s %s\n' "${names[$i]}" "${times[$i]}" "${results[$i]}"
 		done
-		if php_host_available; then :; else
-			printf '  %-28s %-8s %s\n' "vectors (php)" "-" "not built yet (skipped)"
-		fi
 		if ((failed == 0)); then
 			printf 'result: OK, %d stages passed in %s\n' "${#names[@]}" "$(fmt_ms $(($(now_ms) - t_all)))"
 		else
@@ -392,15 +496,14 @@ cmd_test() {
 	stage "wasm tests in Chromium" wasm-chromium "$SELF" test-wasm-chromium || true
 	stage "node --test tests/node/" node-test "$SELF" test-js || true
 	stage "tsc --noEmit -p tests/ts" tsc "$SELF" test-ts || true
+	stage "phpunit (PHP bridge)" phpunit "$SELF" test-php || true
+	stage "playground e2e (Chromium)" playground-e2e "$SELF" test-playground || true
 	local host vec=("$SHARED_VECTORS")
 	[[ -d "$LOCAL_VECTORS" ]] && vec+=("$LOCAL_VECTORS")
 	for host in native node chromium; do
 		stage "vectors (${host})" "vectors-$host" "$SELF" vectors --host "$host" "${vec[@]}" || true
 	done
-	# PHP host: runs here once php_host_available says so.
-	if php_host_available; then
-		stage "vectors (php)" vectors-php "$SELF" vectors --host php "${vec[@]}" || true
-	fi
+	stage "vectors (php)" vectors-php "$SELF" vectors --host php "${vec[@]}" || true
 
 	summary
 	((failed == 0))
@@ -420,9 +523,14 @@ main() {
 	test-wasm-chromium) cmd_test_wasm_chromium ;;
 	test-js) cmd_test_js ;;
 	test-ts) cmd_test_ts ;;
+	test-php) cmd_test_php ;;
+	test-playground) cmd_test_playground "$@" ;;
+	playground) cmd_playground "$@" ;;
 	vectors) cmd_vectors "$@" ;;
 	demo) ensure_built; node examples/demo.mjs "$@" ;;
-	bench) ensure_built; node bench/bench.mjs "$@" ;;
+	bench) ensure_built; node bench/bench.mjs "$@"; php "$ROOT/php/bench.php" ;;
+	bench-limits) ensure_built; cargo run --quiet --release --example limits; node --expose-gc bench/limits.mjs "$@" ;;
+	fuzz) cmd_fuzz "$@" ;;
 	clean) rm -rf "$PKG" "$ARTIFACTS" ;;
 	-h | --help | help) usage ;;
 	"") usage >&2; exit 2 ;;

@@ -336,8 +336,29 @@ export interface TargetAnswer extends ActionAnswer {
 	attendeeId: number;
 }
 
+/** Who the caller resolves to, with effective permissions (null: not a participant). */
+export interface CallerInfo {
+	attendeeId: number;
+	actorType: ActorType;
+	actorId: string;
+	participantType: ParticipantType;
+	/** Effective permissions (moderators 254; else attendee, call, conversation, app default). */
+	permissions: Permissions;
+	sessionId: string | null;
+	inCall: CallFlags | null;
+}
+
+/** The request bodies `allowedActions` models for join and update flags. */
+export interface AllowedActionsOptions {
+	/** Body of the modelled POST (default `{}`: flags 7). */
+	join?: RequestBody | null;
+	/** Body of the modelled PUT (default `{ flags: 7 }`). */
+	updateFlags?: RequestBody | null;
+}
+
 /** Every call action for one caller, as `allowedActions` answers it. */
 export interface AllowedActions {
+	caller: CallerInfo | null;
 	join: JoinAnswer;
 	updateFlags: ActionAnswer;
 	leave: ActionAnswer;
@@ -383,7 +404,7 @@ export interface AbiExports {
 	tcr_version(): number;
 	tcr_output_ptr(): number;
 	/** `now` is an i64: pass a BigInt. Optional export. */
-	tcr_allowed_actions?(stateLen: number, actorLen: number, now: bigint): number;
+	tcr_allowed_actions?(stateLen: number, actorLen: number, optionsLen: number, now: bigint): number;
 	/** Optional export. */
 	tcr_explain?(outcomeLen: number): number;
 	readonly [name: string]: unknown;
@@ -438,7 +459,12 @@ export declare function version(): Version;
  * For the caller, every call action with the status and reason the server would answer at `now`
  * (unix seconds), or a bad-input Outcome. Throws `unsupported` if the loaded build lacks it.
  */
-export declare function allowedActions(state: State, actor: Actor, now: UnixTime): AllowedActions | Outcome;
+export declare function allowedActions(
+	state: State,
+	actor: Actor,
+	now: UnixTime,
+	options?: AllowedActionsOptions | null,
+): AllowedActions | Outcome;
 /** A stable English sentence for an Outcome's reason. */
 export declare function explain(outcome: Outcome | { status: number; reason: Reason }): Explanation;
 
@@ -447,7 +473,12 @@ export declare function evaluateJson(requestJson: string, stateJson: string): st
 export declare function applyJson(stateJson: string, mutationsJson: string): string;
 export declare function ocsJson(outcomeJson: string): string;
 export declare function versionJson(): string;
-export declare function allowedActionsJson(stateJson: string, actorJson: string, now: UnixTime): string;
+export declare function allowedActionsJson(
+	stateJson: string,
+	actorJson: string,
+	now: UnixTime,
+	optionsJson?: string | null,
+): string;
 export declare function explainJson(outcomeJson: string): string;
 
 /** Narrows the result of `apply` or `allowedActions`. */

@@ -383,8 +383,8 @@ function seconds(now) {
  * reason the server would answer at `now` (unix seconds): `{ join, updateFlags, leave, endForEveryone,
  * peers, ring[], dialOut[] }`, or a bad-input Outcome.
  */
-export function allowedActions(state, actor, now) {
-	return guard(optional('allowedActions'), [state, actor, seconds(now)]);
+export function allowedActions(state, actor, now, options) {
+	return guard(optional('allowedActions'), [state, actor, seconds(now), options]);
 }
 
 /** `{ status, reason, explanation }`: a stable English sentence for an Outcome's reason. */
@@ -393,8 +393,9 @@ export function explain(outcome) {
 }
 
 /** JSON-string twin of allowedActions. */
-export function allowedActionsJson(stateJson, actorJson, now) {
-	return guard(optional('allowedActionsJson'), [str(stateJson), str(actorJson), seconds(now)]);
+export function allowedActionsJson(stateJson, actorJson, now, optionsJson) {
+	const options = optionsJson === undefined || optionsJson === null ? undefined : str(optionsJson);
+	return guard(optional('allowedActionsJson'), [str(stateJson), str(actorJson), seconds(now), options]);
 }
 
 /** JSON-string twin of explain. */

@@ -80,9 +80,42 @@ fn starts_call(o: &Outcome) -> bool {
     })
 }
 
+/// The request bodies to model: `options.join` (default `{}`: flags 7) and
+/// `options.updateFlags` (default `{"flags":7}`); null or absent options use the defaults.
+fn bodies(options: &Value) -> Result<(Value, Value), String> {
+    let pick = |key: &str, default: Value| match options.get(key) {
+        None | Some(Value::Null) => Ok(default),
+        Some(b @ Value::Object(_)) => Ok(b.clone()),
+        Some(other) => Err(format!("options.{key}: expected an object (a request body), got {}", other.kind())),
+    };
+    match options {
+        Value::Null | Value::Object(_) => {
+            Ok((pick("join", Value::object())?, pick("updateFlags", Value::object().with("flags", 7))?))
+        }
+        other => Err(format!("options: expected an object, got {}", other.kind())),
+    }
+}
+
+/// Who the caller resolves to (spec §1.3) and their effective permissions, or null.
+fn caller_info(st: &State, actor: &Actor) -> Value {
+    let Some((a, s)) = crate::guard::resolve_caller(st, actor) else { return Value::Null };
+    let at = &st.attendees[a];
+    let session = s.map(|i| &st.sessions[i]);
+    Value::object()
+        .with("attendeeId", at.attendee_id)
+        .with("actorType", at.actor_type.as_str())
+        .with("actorId", at.actor_id.as_str())
+        .with("participantType", at.participant_type as i64)
+        .with("permissions", crate::permissions::effective(&st.config, &st.room, at).column())
+        .with("sessionId", session.map(|s| s.session_id.as_str()))
+        .with("inCall", session.map(|s| s.in_call.column()))
+}
+
 /// For the caller (`actor`: `{userId?, sessionId?, groups?}`), every call action with
-/// the status and reason the server would answer at `now`.
-pub fn allowed_actions(state: &Value, actor: &Value, now: i64) -> Result<Value, Outcome> {
+/// the status and reason the server would answer at `now`; `options` may give the
+/// bodies of the join and update-flags requests to model (see [`bodies`]).
+pub fn allowed_actions(state: &Value, actor: &Value, now: i64, options: &Value) -> Result<Value, Outcome> {
+    let (join_body, update_body) = bodies(options).map_err(Outcome::bad_input)?;
     // The actor is read exactly as inside a request.
     let probe = Value::object().with("method", "GET").with("path", "/").with("actor", actor.clone()).with("now", now);
     let actor = input::request(&probe).map_err(|e| Outcome::bad_input(e.replace("request.", "")))?.request.actor;
@@ -90,14 +123,14 @@ pub fn allowed_actions(state: &Value, actor: &Value, now: i64) -> Result<Value, 
     let base = format!("/call/{}", st.room.token);
     let empty = Value::object;
 
-    let (mut join, o) = entry(&request("POST", base.clone(), empty(), &actor, now), &st);
+    let (mut join, o) = entry(&request("POST", base.clone(), join_body, &actor, now), &st);
     // Joining again with the same flags writes nothing: those flags stay.
     let current = crate::guard::resolve_caller(&st, &actor).and_then(|(_, s)| s).map(|i| st.sessions[i].in_call);
     let flags = stored_flags(&o).or(current.filter(|_| o.status == 200).map(|f| f.column()));
     join.set("flags", flags.map_or(Value::Null, Value::Int));
     join.set("startsCall", starts_call(&o).into());
 
-    let (update, _) = entry(&request("PUT", base.clone(), empty().with("flags", 7), &actor, now), &st);
+    let (update, _) = entry(&request("PUT", base.clone(), update_body, &actor, now), &st);
     let (leave, _) = entry(&request("DELETE", base.clone(), empty(), &actor, now), &st);
     let (mut end_all, o) = entry(&request("DELETE", base.clone(), empty().with("all", true), &actor, now), &st);
     // A non-moderator's `all` is a plain leave: answered 200, but nobody else leaves.
@@ -121,6 +154,7 @@ pub fn allowed_actions(state: &Value, actor: &Value, now: i64) -> Result<Value, 
         )
     };
     Ok(Value::object()
+        .with("caller", caller_info(&st, &actor))
         .with("join", join)
         .with("updateFlags", update)
         .with("leave", leave)
@@ -161,7 +195,8 @@ mod tests {
             "sessions":[{"sessionId":"s2","attendeeId":2,"inCall":0,"lastPing":100}]}"#,
         )
         .unwrap();
-        let map = allowed_actions(&state, &parse(r#"{"userId":"u","sessionId":"s2"}"#).unwrap(), 100).unwrap();
+        let map =
+            allowed_actions(&state, &parse(r#"{"userId":"u","sessionId":"s2"}"#).unwrap(), 100, &Value::Null).unwrap();
         let field = |path: &[&str]| path.iter().fold(&map, |v, k| v.get(k).unwrap()).to_json();
         assert_eq!(field(&["join", "reason"]), "\"lobby\"");
         assert_eq!(field(&["join", "allowed"]), "false");
@@ -173,8 +208,14 @@ mod tests {
         assert_eq!(ring[0].get("reason").unwrap().to_json(), "\"no-start-permission\"");
         let Some(Value::Array(dial)) = map.get("dialOut") else { panic!() };
         assert_eq!(dial[0].get("attendeeId").unwrap().to_json(), "3");
-        let moderator = allowed_actions(&state, &parse(r#"{"userId":"mod"}"#).unwrap(), 100).unwrap();
+        assert_eq!(field(&["caller", "permissions"]), "17");
+        let moderator = allowed_actions(&state, &parse(r#"{"userId":"mod"}"#).unwrap(), 100, &Value::Null).unwrap();
         assert_eq!(moderator.get("join").unwrap().get("reason").unwrap().to_json(), "\"no-session\"");
-        assert!(allowed_actions(&state, &Value::Int(1), 100).is_err());
+        assert_eq!(moderator.get("caller").unwrap().get("sessionId").unwrap().to_json(), "null");
+        assert!(allowed_actions(&state, &Value::Int(1), 100, &Value::Null).is_err());
+        let stranger = allowed_actions(&state, &parse(r#"{"userId":"nobody"}"#).unwrap(), 100, &Value::Null).unwrap();
+        assert!(stranger.get("caller").unwrap().is_null());
+        let bad = parse(r#"{"join":5}"#).unwrap();
+        assert!(allowed_actions(&state, &parse("{}").unwrap(), 100, &bad).is_err());
     }
 }

@@ -209,16 +209,21 @@ pub fn ocs_json(outcome: &str) -> String {
 
 /// For the caller, every call action with the status and reason the server would
 /// answer now (see [`actions`]); bad input gives a `bad-input` outcome.
-pub fn allowed_actions(state: &Value, actor: &Value, now: i64) -> Result<Value, Outcome> {
-    actions::allowed_actions(state, actor, now)
+pub fn allowed_actions(state: &Value, actor: &Value, now: i64, options: &Value) -> Result<Value, Outcome> {
+    actions::allowed_actions(state, actor, now, options)
 }
 
-/// [`allowed_actions`] over JSON text: the map, or a `bad-input` outcome.
-pub fn allowed_actions_json(state: &str, actor: &str, now: i64) -> String {
+/// [`allowed_actions`] over JSON text (`options` may be empty: defaults).
+pub fn allowed_actions_json(state: &str, actor: &str, now: i64, options: &str) -> String {
+    let options = if options.trim().is_empty() {
+        Ok(Value::Null)
+    } else {
+        parse_document(options, "options", input::MAX_REQUEST_BYTES)
+    };
     let result = parse_document(state, "state", input::MAX_DOCUMENT_BYTES)
-        .and_then(|s| Ok((s, parse_document(actor, "actor", input::MAX_REQUEST_BYTES)?)))
+        .and_then(|s| Ok((s, parse_document(actor, "actor", input::MAX_REQUEST_BYTES)?, options?)))
         .map_err(Outcome::bad_input)
-        .and_then(|(s, a)| allowed_actions(&s, &a, now));
+        .and_then(|(s, a, o)| allowed_actions(&s, &a, now, &o));
     match result {
         Ok(v) => v.to_json(),
         Err(o) => o.to_value().to_json(),

@@ -9,7 +9,8 @@
 //!    (0 when `len` exceeds the limit). Write the input documents back to back.
 //! 2. `tcr_evaluate(request_len, state_len) -> out_len`, `tcr_apply(state_len,
 //!    mutations_len) -> out_len`, `tcr_ocs(outcome_len) -> out_len`,
-//!    `tcr_allowed_actions(state_len, actor_len, now: i64) -> out_len`,
+//!    `tcr_allowed_actions(state_len, actor_len, options_len, now: i64) -> out_len`
+//!    (`options_len` may be 0: default request bodies),
 //!    `tcr_explain(outcome_len) -> out_len`, `tcr_version() -> out_len`: read the
 //!    input area, write the answer.
 //! 3. `tcr_output_ptr() -> ptr`: the answer of the last call, valid until the next call.
@@ -81,14 +82,16 @@ pub fn ocs_js(outcome: JsValue) -> JsValue {
     }
 }
 
-/// `allowedActions(state, actor, now)`: every call action for the caller, with the
-/// status and reason the server would answer (or a `bad-input` Outcome).
+/// `allowedActions(state, actor, now, options?)`: every call action for the caller, with
+/// the status and reason the server would answer (or a `bad-input` Outcome).
 #[wasm_bindgen(js_name = allowedActions)]
-pub fn allowed_actions_js(state: JsValue, actor: JsValue, now: f64) -> JsValue {
+pub fn allowed_actions_js(state: JsValue, actor: JsValue, now: f64, options: JsValue) -> JsValue {
+    let options =
+        if options.is_undefined() || options.is_null() { Ok(Value::Null) } else { from_js(options, "options") };
     let result = from_js(state, "state")
-        .and_then(|s| Ok((s, from_js(actor, "actor")?)))
+        .and_then(|s| Ok((s, from_js(actor, "actor")?, options?)))
         .map_err(Outcome::bad_input)
-        .and_then(|(s, a)| crate::allowed_actions(&s, &a, js_time(now)));
+        .and_then(|(s, a, o)| crate::allowed_actions(&s, &a, js_time(now), &o));
     match result {
         Ok(v) => to_js(&v),
         Err(o) => to_js(&o.to_value()),
@@ -105,8 +108,8 @@ pub fn explain_js(outcome: JsValue) -> JsValue {
 }
 
 #[wasm_bindgen(js_name = allowedActionsJson)]
-pub fn allowed_actions_json_js(state: &str, actor: &str, now: f64) -> String {
-    crate::allowed_actions_json(state, actor, js_time(now))
+pub fn allowed_actions_json_js(state: &str, actor: &str, now: f64, options: Option<String>) -> String {
+    crate::allowed_actions_json(state, actor, js_time(now), options.as_deref().unwrap_or(""))
 }
 
 #[wasm_bindgen(js_name = explainJson)]
@@ -224,8 +227,8 @@ pub extern "C" fn tcr_ocs(outcome_len: i32) -> i32 {
 }
 
 #[no_mangle]
-pub extern "C" fn tcr_allowed_actions(state_len: i32, actor_len: i32, now: i64) -> i32 {
-    with_documents(&[state_len, actor_len], |d| crate::allowed_actions_json(d[0], d[1], now))
+pub extern "C" fn tcr_allowed_actions(state_len: i32, actor_len: i32, options_len: i32, now: i64) -> i32 {
+    with_documents(&[state_len, actor_len, options_len], |d| crate::allowed_actions_json(d[0], d[1], now, d[2]))
 }
 
 #[no_mangle]

@@ -350,7 +350,7 @@ proptest! {
     #[test]
     fn allowed_actions_agree_with_evaluate(st in state(), req in request()) {
         let actor = req.get("actor").unwrap().clone();
-        let map = talk_call_rules::allowed_actions(&st, &actor, NOW).unwrap();
+        let map = talk_call_rules::allowed_actions(&st, &actor, NOW, &Value::Null).unwrap();
         let mut entries: Vec<&Value> = ["join", "updateFlags", "leave", "endForEveryone", "peers"]
             .iter().map(|k| map.get(k).unwrap()).collect();
         for list in ["ring", "dialOut"] {

@@ -183,6 +183,29 @@ final class CallRules
         return $this->run('tcr_version');
     }
 
+    /**
+     * Every call action for the caller (`$actor`: {"userId","sessionId","groups"}) at `$now`,
+     * with the status and reason the server would answer; `$options` may give the request
+     * bodies to model ({"join": {...}, "updateFlags": {...}}; "" for the defaults).
+     *
+     * @throws CallRulesTrapped
+     */
+    public function allowedActionsJson(string $state, string $actor, int $now, string $options = ''): string
+    {
+        return $this->guard('tcr_allowed_actions', static function (Instance $i) use ($state, $actor, $now, $options): string {
+            if (!$i->writeInput($state, $actor, $options)) {
+                return self::badInputJson('tcr_allowed_actions', 'input: the documents exceed the input limit of the module');
+            }
+            return $i->answerTyped('tcr_allowed_actions', [strlen($state), strlen($actor), strlen($options)], $now);
+        });
+    }
+
+    /** `{status, reason, explanation}`: a stable English sentence for an Outcome's reason. @throws CallRulesTrapped */
+    public function explainJson(string $outcome): string
+    {
+        return $this->run('tcr_explain', $outcome);
+    }
+
     // ---- arrays ----
 
     /** @throws CallRulesTrapped */
@@ -219,6 +242,37 @@ final class CallRules
             return ['ocs' => ['meta' => ['status' => 'failure', 'statuscode' => 400, 'message' => ''], 'data' => $bad['data']]];
         }
         return self::decode($this->ocsJson($o));
+    }
+
+    /**
+     * allowedActionsJson() over arrays.
+     *
+     * @param array<string, mixed> $state
+     * @param array<string, mixed> $actor
+     * @param array<string, mixed>|null $options
+     * @throws CallRulesTrapped
+     */
+    public function allowedActions(array $state, array $actor, int $now, ?array $options = null): array
+    {
+        try {
+            $s = json_encode(self::stateShape($state), self::ENCODE);
+            $a = json_encode(self::obj($actor), self::ENCODE);
+            $o = $options === null ? '' : json_encode(self::obj(array_map(self::obj(...), $options)), self::ENCODE);
+        } catch (\JsonException $e) {
+            return self::badInput('input: not encodable as JSON (' . $e->getMessage() . ')');
+        }
+        return self::decode($this->allowedActionsJson($s, $a, $now, $o));
+    }
+
+    /** explainJson() over arrays. @throws CallRulesTrapped */
+    public function explain(array $outcome): array
+    {
+        try {
+            $o = json_encode($outcome, self::ENCODE);
+        } catch (\JsonException $e) {
+            $o = '"not encodable"';
+        }
+        return self::decode($this->explainJson($o));
     }
 
     /** `{crate, version, talkApi, serverParity, abi}` of the loaded module. */

@@ -189,4 +189,53 @@ final class BridgeTest extends TestCase
             unlink($copy);
         }
     }
+
+    public function testAllowedActionsAgreeWithEvaluateAndExplain(): void
+    {
+        $r = new CallRules();
+        $dir = dirname(__DIR__, 3) . '/shared/vectors';
+        $checked = 0;
+        foreach (['ring.json', 'lobby.json', 'sip-dialout.json', 'recording-consent.json'] as $file) {
+            $cases = json_decode((string) file_get_contents("{$dir}/{$file}"), true);
+            foreach ($cases as $case) {
+                foreach ($case['steps'] ?? [$case] as $step) {
+                    if (!isset($step['request'])) {
+                        continue;
+                    }
+                    $actor = $step['request']['actor'];
+                    $now = $step['request']['now'];
+                    $map = $r->allowedActions($case['state'], $actor, $now);
+                    self::assertArrayHasKey('join', $map, json_encode($map));
+                    $entries = [$map['join'], $map['updateFlags'], $map['leave'], $map['endForEveryone'], $map['peers'], ...$map['ring'], ...$map['dialOut']];
+                    foreach ($entries as $e) {
+                        $o = $r->evaluate($e['request'] + ['actor' => $actor, 'now' => $now], $case['state']);
+                        self::assertSame([$o['status'], $o['reason']], [$e['status'], $e['reason']], "{$file}: " . json_encode($e['request']));
+                        self::assertSame($e['explanation'], $r->explain($o)['explanation']);
+                        $checked++;
+                    }
+                }
+            }
+        }
+        self::assertGreaterThan(100, $checked);
+    }
+
+    public function testAllowedActionsModelTheGivenBodies(): void
+    {
+        $r = new CallRules();
+        $state = [
+            'config' => ['recordingConsent' => 1],
+            'room' => ['token' => 'opts1234', 'type' => 2],
+            'attendees' => [['attendeeId' => 1, 'actorType' => 'users', 'actorId' => 'alice', 'participantType' => 1]],
+            'sessions' => [['sessionId' => 's1', 'attendeeId' => 1, 'inCall' => 0, 'lastPing' => 1700000000]],
+        ];
+        $actor = ['userId' => 'alice', 'sessionId' => 's1'];
+        self::assertSame('consent', $r->allowedActions($state, $actor, 1700000000)['join']['reason']);
+        $map = $r->allowedActions($state, $actor, 1700000000, ['join' => ['recordingConsent' => true]]);
+        self::assertTrue($map['join']['allowed']);
+        self::assertTrue($map['join']['startsCall']);
+        self::assertSame(254, $map['caller']['permissions']);
+        self::assertSame('bad-input', $r->allowedActions($state, $actor, -1)['reason']);
+        self::assertSame('The lobby is active and you are not a moderator.', $r->explain(['status' => 412, 'reason' => 'lobby'])['explanation']);
+    }
 }
+

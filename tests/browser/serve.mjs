@@ -20,6 +20,8 @@ const MIME = {
 	'.ts': 'text/plain; charset=utf-8',
 	'.md': 'text/plain; charset=utf-8',
 	'.map': 'application/json; charset=utf-8',
+	'.png': 'image/png',
+	'.svg': 'image/svg+xml',
 };
 
 /**
@@ -49,14 +51,24 @@ export function startServer(options = {}) {
 			return;
 		}
 		const [prefix, dir] = mount;
-		const file = normalize(join(dir, pathname.slice(prefix.length)));
-		if (file !== dir && !file.startsWith(dir + sep)) {
+		const target = normalize(join(dir, pathname.slice(prefix.length)));
+		if (target !== dir && !target.startsWith(dir + sep)) {
 			res.writeHead(403).end();
 			return;
 		}
 		let st;
+		let file = target;
 		try {
 			st = statSync(file);
+			if (st.isDirectory()) {
+				// A folder answers with its index.html (the playground at /playground/).
+				if (!pathname.endsWith('/')) {
+					res.writeHead(301, { Location: `${pathname}/` }).end();
+					return;
+				}
+				file = join(file, 'index.html');
+				st = statSync(file);
+			}
 		} catch {
 			res.writeHead(404, { 'Content-Type': 'text/plain' }).end(`not found: ${pathname}`);
 			return;
@@ -98,4 +110,5 @@ if (import.meta.url === pathToFileURL(process.argv[1] || '').href) {
 	const { url } = await startServer({ port, mounts: { '/__shared/': resolve(ROOT, '..', 'shared') } });
 	console.log(`serving ${ROOT} at ${url}/ (../shared at ${url}/__shared/)`);
 	console.log(`demo page: ${url}/tests/browser/index.html`);
+	console.log(`playground: ${url}/playground/`);
 }

@@ -465,10 +465,32 @@ test('C-ABI tcr_allowed_actions and tcr_explain (when exported) match the JSON t
 		const ptr = exp.tcr_input_reserve(a.length + b.length);
 		new Uint8Array(exp.memory.buffer, ptr, a.length).set(a);
 		new Uint8Array(exp.memory.buffer, ptr + a.length, b.length).set(b);
-		const len = exp.tcr_allowed_actions(a.length, b.length, BigInt(s.request.now));
+		const len = exp.tcr_allowed_actions(a.length, b.length, 0, BigInt(s.request.now));
 		const out = new TextDecoder().decode(new Uint8Array(exp.memory.buffer, exp.tcr_output_ptr(), len));
 		assert.equal(out, allowedActionsJson(st, actor, s.request.now), `${s.file} :: ${s.name}: tcr_allowed_actions`);
 		const outcome = evaluateJson(JSON.stringify(s.request), st);
 		assert.equal(abiCall(exp, 'tcr_explain', outcome), explainJson(outcome), `${s.file} :: ${s.name}: tcr_explain`);
 	}
+});
+
+test('allowedActions models the join and update-flags bodies it is given', async () => {
+	assert.equal(await init(), true);
+	const state = {
+		config: { recordingConsent: 1 },
+		room: { token: 'opts1234', type: 2 },
+		attendees: [{ attendeeId: 1, actorType: 'users', actorId: 'alice', participantType: 3, permissions: 1 | 2 | 16 }],
+		sessions: [{ sessionId: 's1', attendeeId: 1, inCall: 0, lastPing: NOW }],
+	};
+	const actor = { userId: 'alice', sessionId: 's1' };
+	const plain = allowedActions(state, actor, NOW);
+	assert.equal(plain.join.reason, 'consent');
+	assert.equal(plain.caller.permissions, 19);
+	const consenting = allowedActions(state, actor, NOW, { join: { recordingConsent: true, flags: 7 } });
+	assert.equal(consenting.join.allowed, true);
+	assert.equal(consenting.join.flags, 3, 'video stripped: no PUBLISH_VIDEO');
+	assert.deepEqual(consenting.join.request.body, { recordingConsent: true, flags: 7 });
+	const viaJson = JSON.parse(allowedActionsJson(JSON.stringify(state), JSON.stringify(actor), NOW,
+		JSON.stringify({ join: { recordingConsent: true, flags: 7 } })));
+	assert.deepEqual(viaJson, consenting);
+	assert.equal(allowedActions(state, actor, NOW, { join: 5 }).reason, 'bad-input');
 });

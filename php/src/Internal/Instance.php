@@ -18,6 +18,7 @@ use OCA\TalkCallRules\CallRulesUnavailable;
 final class Instance
 {
     private const WASM_I32 = 0;
+    private const WASM_I64 = 1;
     private const WASM_EXTERN_FUNC = 0;
 
     /** The exports the bridge calls (plain C ABI, see src/wasm.rs). */
@@ -161,7 +162,7 @@ final class Instance
             $this->arity[$name] = (int) $ffi->wasm_func_result_arity($f);
         }
 
-        $this->args = $ffi->new('wasm_val_t[2]');
+        $this->args = $ffi->new('wasm_val_t[4]');
         $this->results = $ffi->new('wasm_val_t[1]');
         $this->argv = $ffi->new('wasm_val_vec_t');
         $this->argv->data = $ffi->cast('wasm_val_t*', $this->args);
@@ -197,14 +198,31 @@ final class Instance
      */
     public function call(string $export, int ...$args): int
     {
+        return $this->callTyped($export, $args, null);
+    }
+
+    /**
+     * Calls an export with i32 arguments and, when `$i64` is given, a last i64 argument
+     * (`tcr_allowed_actions`' `now`); answers its i32 result.
+     *
+     * @param list<int> $args
+     * @throws Trap when the call traps (the instance must then be dropped)
+     */
+    public function callTyped(string $export, array $args, ?int $i64): int
+    {
         $f = $this->funcs[$export] ?? throw new \LogicException("no export {$export}");
         $n = count($args);
-        if ($n > 2) {
-            throw new \LogicException('at most two arguments');
+        if ($n + ($i64 === null ? 0 : 1) > 4) {
+            throw new \LogicException('at most four arguments');
         }
         foreach ($args as $i => $v) {
             $this->args[$i]->kind = self::WASM_I32;
             $this->args[$i]->of->i32 = $v;
+        }
+        if ($i64 !== null) {
+            $this->args[$n]->kind = self::WASM_I64;
+            $this->args[$n]->of->i64 = $i64;
+            $n++;
         }
         $this->argv->size = $n;
         $arity = $this->arity[$export];
@@ -260,7 +278,17 @@ final class Instance
     /** Calls a `tcr_*` entry point and reads its answer. */
     public function answer(string $export, int ...$lens): string
     {
-        $len = $this->call($export, ...$lens) & 0xffffffff;
+        return $this->answerTyped($export, $lens, null);
+    }
+
+    /**
+     * Like answer(), with a last i64 argument when `$i64` is given.
+     *
+     * @param list<int> $lens
+     */
+    public function answerTyped(string $export, array $lens, ?int $i64): string
+    {
+        $len = $this->callTyped($export, $lens, $i64) & 0xffffffff;
         $ptr = $this->call('tcr_output_ptr') & 0xffffffff;
         $base = $this->ffi->wasm_memory_data($this->memory);
         $size = (int) $this->ffi->wasm_memory_data_size($this->memory);
