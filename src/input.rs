@@ -245,21 +245,7 @@ fn config(r: &mut Reader, at: &Path) -> Result<Config, Bad> {
 
 fn room(r: &mut Reader, at: &Path) -> Result<Room, Bad> {
     let (mut token, mut room_type) = (None, None);
-    let mut room = Room {
-        token: String::new(),
-        room_type: RoomType::Group,
-        read_only: false,
-        lobby_state: 0,
-        lobby_timer: None,
-        object_type: String::new(),
-        call_flag: InCall::DISCONNECTED,
-        active_since: None,
-        active_guests: 0,
-        default_permissions: Permissions::DEFAULT,
-        call_permissions: Permissions::DEFAULT,
-        recording_consent: 0,
-        call_recording: 0,
-    };
+    let mut room = Room::new("", RoomType::Group);
     let names = [
         "token",
         "type",

@@ -184,6 +184,25 @@ pub struct Room {
 }
 
 impl Room {
+    /// A room with every other column at the server's default.
+    pub fn new(token: &str, room_type: RoomType) -> Room {
+        Room {
+            token: token.to_string(),
+            room_type,
+            read_only: false,
+            lobby_state: 0,
+            lobby_timer: None,
+            object_type: String::new(),
+            call_flag: InCall::DISCONNECTED,
+            active_since: None,
+            active_guests: 0,
+            default_permissions: Permissions::DEFAULT,
+            call_permissions: Permissions::DEFAULT,
+            recording_consent: 0,
+            call_recording: 0,
+        }
+    }
+
     /// `Room::getLobbyState()`: a lobby whose timer lies in the past no longer applies.
     pub fn lobby_active(&self, now: i64) -> bool {
         self.lobby_state != 0 && !self.lobby_timer_expired(now)
@@ -350,21 +369,7 @@ mod tests {
     use super::*;
 
     fn room(lobby_state: i64, lobby_timer: Option<i64>) -> Room {
-        Room {
-            token: "abcd".into(),
-            room_type: RoomType::Group,
-            read_only: false,
-            lobby_state,
-            lobby_timer,
-            object_type: String::new(),
-            call_flag: InCall::empty(),
-            active_since: None,
-            active_guests: 0,
-            default_permissions: Permissions::DEFAULT,
-            call_permissions: Permissions::DEFAULT,
-            recording_consent: 0,
-            call_recording: 0,
-        }
+        Room { lobby_state, lobby_timer, ..Room::new("abcd", RoomType::Group) }
     }
 
     // spec §2.1 RequireModeratorOrNoLobby: a timer in the past resets the lobby.

@@ -64,21 +64,7 @@ mod tests {
     }
 
     fn room() -> Room {
-        Room {
-            token: "abcd".into(),
-            room_type: RoomType::Group,
-            read_only: false,
-            lobby_state: 0,
-            lobby_timer: None,
-            object_type: String::new(),
-            call_flag: InCall::empty(),
-            active_since: None,
-            active_guests: 0,
-            default_permissions: Permissions::DEFAULT,
-            call_permissions: Permissions::DEFAULT,
-            recording_consent: 0,
-            call_recording: 0,
-        }
+        Room::new("abcd", RoomType::Group)
     }
 
     fn attendee(pt: ParticipantType, perm: u32) -> Attendee {
