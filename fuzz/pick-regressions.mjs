@@ -72,6 +72,10 @@ for (const buf of corpus('abi_split')) {
 	const o = JSON.parse(evaluateJson(area.subarray(0, a).toString(), area.subarray(a, a + b).toString()));
 	if (o.status === 200 && o.mutations?.length) offer('abi_split-two-documents', buf);
 }
+// One of each kind: the structure-aware target's (valid JSON, deeper) wins.
+for (const kind of [...best.keys()]) {
+	if (kind.startsWith('evaluate_json-') && best.has(kind.replace('evaluate_json-', 'evaluate_mutated-'))) best.delete(kind);
+}
 const out = new URL('../tests/fuzz-regressions/', import.meta.url);
 for (const [kind, buf] of [...best].sort()) {
 	writeFileSync(new URL(`${kind}.bin`, out), buf);

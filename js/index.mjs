@@ -330,6 +330,28 @@ function guard(fn, args) {
 	}
 }
 
+// The engine's input limits (src/input.rs). Text longer than this (in UTF-16 units, never more
+// than its UTF-8 bytes) is refused here, before it is copied into wasm memory, which never shrinks.
+const MAX_REQUEST = 64 * 1024;
+const MAX_DOCUMENT = 8 * 1024 * 1024;
+
+/** The detail of the engine's refusal for the first oversized document, or null. */
+function oversized(docs) {
+	for (const [what, text, max] of docs) {
+		if (text.length > max) {
+			return `${what}: more than ${max} bytes exceed the limit of ${max}`;
+		}
+	}
+	return null;
+}
+
+/** The bad-input Outcome as the engine writes it. */
+function badInputJson(detail) {
+	return JSON.stringify({
+		status: 400, data: { error: 'bad-input', detail }, message: '', reason: 'bad-input', mutations: [], effects: [],
+	});
+}
+
 function str(value) {
 	if (typeof value === 'string') {
 		return value;
@@ -395,12 +417,19 @@ export function explain(outcome) {
 /** JSON-string twin of allowedActions. */
 export function allowedActionsJson(stateJson, actorJson, now, optionsJson) {
 	const options = optionsJson === undefined || optionsJson === null ? undefined : str(optionsJson);
-	return guard(optional('allowedActionsJson'), [str(stateJson), str(actorJson), seconds(now), options]);
+	const [state, actor] = [str(stateJson), str(actorJson)];
+	const detail = oversized([['state', state, MAX_DOCUMENT], ['actor', actor, MAX_REQUEST], ['options', options ?? '', MAX_REQUEST]]);
+	return detail ? badInputJson(detail) : guard(optional('allowedActionsJson'), [state, actor, seconds(now), options]);
 }
 
 /** JSON-string twin of explain. */
 export function explainJson(outcomeJson) {
-	return guard(optional('explainJson'), [str(outcomeJson)]);
+	const text = str(outcomeJson);
+	const detail = oversized([['outcome', text, MAX_DOCUMENT]]);
+	if (detail) {
+		return JSON.stringify({ status: 400, reason: 'bad-input', explanation: 'The request or the stored state is malformed.' });
+	}
+	return guard(optional('explainJson'), [text]);
 }
 
 /** `{ crate, version, talkApi, serverParity, abi }` */
@@ -410,17 +439,27 @@ export function version() {
 
 /** JSON-string twin of evaluate. */
 export function evaluateJson(requestJson, stateJson) {
-	return guard(glue.evaluateJson, [str(requestJson), str(stateJson)]);
+	const [request, state] = [str(requestJson), str(stateJson)];
+	const detail = oversized([['request', request, MAX_REQUEST], ['state', state, MAX_DOCUMENT]]);
+	return detail ? badInputJson(detail) : guard(glue.evaluateJson, [request, state]);
 }
 
 /** JSON-string twin of apply. */
 export function applyJson(stateJson, mutationsJson) {
-	return guard(glue.applyJson, [str(stateJson), str(mutationsJson)]);
+	const [state, mutations] = [str(stateJson), str(mutationsJson)];
+	const detail = oversized([['state', state, MAX_DOCUMENT], ['mutations', mutations, MAX_DOCUMENT]]);
+	return detail ? badInputJson(detail) : guard(glue.applyJson, [state, mutations]);
 }
 
 /** JSON-string twin of ocs. */
 export function ocsJson(outcomeJson) {
-	return guard(glue.ocsJson, [str(outcomeJson)]);
+	const text = str(outcomeJson);
+	const detail = oversized([['outcome', text, MAX_DOCUMENT]]);
+	if (detail) {
+		const data = { error: 'bad-input', detail };
+		return JSON.stringify({ ocs: { meta: { status: 'failure', statuscode: 400, message: '' }, data } });
+	}
+	return guard(glue.ocsJson, [text]);
 }
 
 /** JSON-string twin of version. */

@@ -35,12 +35,14 @@ pub fn explanation(reason: Reason) -> &'static str {
 }
 
 /// `{ status, reason, explanation }` for an outcome (its `reason` decides).
+/// Without a known reason code the input is not an outcome: that is bad input (400).
 pub fn explain(outcome: &Value) -> Value {
-    let reason = outcome.get("reason").and_then(Value::as_str).and_then(Reason::from_code).unwrap_or(Reason::BadInput);
-    Value::object()
-        .with("status", outcome.get("status").cloned().unwrap_or(Value::Null))
-        .with("reason", reason.code())
-        .with("explanation", explanation(reason))
+    let known = outcome.get("reason").and_then(Value::as_str).and_then(Reason::from_code);
+    let (reason, status) = match known {
+        Some(r) => (r, outcome.get("status").cloned().unwrap_or(Value::Null)),
+        None => (Reason::BadInput, Value::Int(400)),
+    };
+    Value::object().with("status", status).with("reason", reason.code()).with("explanation", explanation(reason))
 }
 
 fn request(method: &str, path: String, body: Value, actor: &Actor, now: i64) -> RawRequest {

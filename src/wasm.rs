@@ -28,7 +28,17 @@ use wasm_bindgen::prelude::*;
 fn js_text(v: &JsValue, what: &str) -> Result<String, String> {
     let text =
         js_sys::JSON::stringify(v).map_err(|e| format!("{what}: not serialisable as JSON ({})", message_of(&e)))?;
-    text.as_string().ok_or_else(|| format!("{what}: not a JSON value (undefined, a function or a symbol)"))
+    // JSON.stringify answers undefined (not a string) for undefined, functions and symbols.
+    if !JsValue::from(&text).is_string() {
+        return Err(format!("{what}: not a JSON value (undefined, a function or a symbol)"));
+    }
+    // Refuse oversized text before it is copied into linear memory, which never shrinks.
+    // A UTF-16 length never exceeds the UTF-8 byte count, so nothing acceptable is refused.
+    let max = if what == "request" || what == "actor" { input::MAX_REQUEST_BYTES } else { input::MAX_DOCUMENT_BYTES };
+    if text.length() as usize > max {
+        return Err(format!("{what}: more than {max} bytes exceed the limit of {max}"));
+    }
+    text.as_string().ok_or_else(|| format!("{what}: not a JSON value"))
 }
 
 /// A JS value as the engine's JSON value.

@@ -78,16 +78,49 @@ fn reason(outcome: &str) -> String {
     json::parse(outcome).unwrap().get("reason").and_then(Value::as_str).unwrap().to_string()
 }
 
+fn memory_bytes() -> f64 {
+    let memory = wasm_bindgen::memory();
+    let buffer = js_sys::Reflect::get(&memory, &"buffer".into()).unwrap();
+    js_sys::Reflect::get(&buffer, &"byteLength".into()).unwrap().as_f64().unwrap()
+}
+
+/// A JS object nested `depth` levels deep: {"a":{"a":…}}.
+fn deep_object(depth: usize) -> JsValue {
+    let mut v: JsValue = js_sys::Object::new().into();
+    for _ in 0..depth {
+        let o = js_sys::Object::new();
+        js_sys::Reflect::set(&o, &"a".into(), &v).unwrap();
+        v = o.into();
+    }
+    v
+}
+
+/// The join of STATE as the contract says it must be answered (spec §3.2, §4.2).
+fn assert_right_join(outcome: &str) {
+    let o = json::parse(outcome).unwrap();
+    assert_eq!(o.get("status"), Some(&Value::Int(200)), "{outcome}");
+    assert_eq!(o.get("reason").and_then(Value::as_str), Some("ok"));
+    let m = o.get("mutations").unwrap().to_json();
+    assert!(m.contains(r#"{"op":"updateSession","sessionId":"s1","set":{"inCall":7}}"#), "{m}");
+    assert!(m.contains(r#""callFlag":7,"activeSince":1700000000"#), "{m}");
+}
+
 /// Hostile input is answered with `bad-input`, and the instance keeps answering right.
 #[wasm_bindgen_test]
 fn hostile_input_does_not_poison_the_instance() {
     let good = wasm::evaluate_json_js(JOIN, STATE);
-    assert_eq!(reason(&good), "ok");
+    assert_right_join(&good);
     let deep = "[".repeat(100_000);
+    let deep_obj_text = format!("{}1{}", "{\"a\":".repeat(10_000), "}".repeat(10_000));
     let huge = format!("{{\"x\":\"{}\"}}", "a".repeat(9 * 1024 * 1024));
+    let big_request =
+        format!("{{\"method\":\"POST\",\"path\":\"/call/abcd1234\",\"now\":1,\"pad\":\"{}\"}}", "p".repeat(70 * 1024));
     for (request, state) in [
         ("not json", STATE),
         (JOIN, deep.as_str()),
+        (JOIN, deep_obj_text.as_str()),
+        (deep_obj_text.as_str(), STATE),
+        (big_request.as_str(), STATE),
         (JOIN, huge.as_str()),
         (JOIN, "{\"room\":{\"token\":\"abcd1234\",\"type\":9}}"),
         ("{\"method\":\"POST\",\"path\":\"/call/abcd1234\",\"body\":{\"flags\":{}},\"now\":1}", STATE),
@@ -96,16 +129,54 @@ fn hostile_input_does_not_poison_the_instance() {
     ] {
         assert_eq!(reason(&wasm::evaluate_json_js(request, state)), "bad-input", "{request:.80}");
     }
-    // Objects: a cycle, deep nesting, wrong types.
+    // The other entry points, with the same kinds of input.
+    for bad in ["[", deep_obj_text.as_str(), huge.as_str(), "{\"room\":5}"] {
+        // apply owns no columns' types: only text it cannot read is refused.
+        if !bad.contains("room") {
+            assert_eq!(reason(&wasm::apply_json_js(bad, "[]")), "bad-input");
+        }
+        assert_eq!(reason(&wasm::allowed_actions_json_js(bad, "{}", 1.0, None)), "bad-input");
+        assert!(wasm::ocs_json_js(bad).contains(r#""statuscode":400"#));
+        assert_eq!(reason(&wasm::explain_json_js(bad)), "bad-input");
+    }
+
+    // Objects: a cycle, deep nesting (JSON.stringify's own RangeError at 10,000), wrong types,
+    // and oversized documents, which must be refused before they reach linear memory.
+    let before = memory_bytes();
     let cyclic = js("{}");
     js_sys::Reflect::set(&cyclic, &"self".into(), &cyclic).unwrap();
-    let deep_obj = js(&format!("{}1{}", "[".repeat(200), "]".repeat(200)));
-    for state in [cyclic, deep_obj, JsValue::from_f64(f64::NAN), JsValue::UNDEFINED, js_sys::Symbol::for_("x").into()] {
-        let out = text(&wasm::evaluate_js(js(JOIN), state));
+    let big = js_sys::Object::new();
+    js_sys::Reflect::set(&big, &"x".into(), &JsValue::from_str(&"a".repeat(9 * 1024 * 1024))).unwrap();
+    let big: JsValue = big.into();
+    let hostile = [
+        cyclic,
+        deep_object(200),
+        deep_object(10_000),
+        big.clone(),
+        JsValue::from_f64(f64::NAN),
+        JsValue::UNDEFINED,
+        js_sys::Symbol::for_("x").into(),
+    ];
+    for state in &hostile {
+        let out = text(&wasm::evaluate_js(js(JOIN), state.clone()));
         assert_eq!(reason(&out), "bad-input", "{out}");
+        assert_eq!(reason(&text(&wasm::apply_js(state.clone(), js("[]")))), "bad-input");
+        assert_eq!(
+            reason(&text(&wasm::allowed_actions_js(state.clone(), js("{}"), 1.0, JsValue::UNDEFINED))),
+            "bad-input"
+        );
+        assert_eq!(reason(&text(&wasm::explain_js(state.clone()))), "bad-input");
+        assert!(text(&wasm::ocs_js(state.clone())).contains(r#""statuscode":400"#));
     }
+    let out = text(&wasm::evaluate_js(deep_object(10_000), js(STATE)));
+    assert_eq!(reason(&out), "bad-input", "{out}");
+    let out = text(&wasm::evaluate_js(big, js(STATE)));
+    assert_eq!(reason(&out), "bad-input", "{out}");
+    assert!(memory_bytes() - before < 4.0 * 1024.0 * 1024.0, "linear memory grew by {}", memory_bytes() - before);
+
+    // Still the right answer, through both APIs.
     assert_eq!(wasm::evaluate_json_js(JOIN, STATE), good);
-    assert!(same(&text(&wasm::evaluate_js(js(JOIN), js(STATE))), &good));
+    assert_right_join(&text(&wasm::evaluate_js(js(JOIN), js(STATE))));
 }
 
 /// The C-ABI exports answer exactly what the JSON twin answers.
@@ -122,10 +193,14 @@ fn c_abi_matches_json_twin() {
     let len = wasm::tcr_evaluate(request.len() as i32, state.len() as i32);
     let out = unsafe { std::slice::from_raw_parts(wasm::tcr_output_ptr(), len as usize) };
     assert_eq!(std::str::from_utf8(out).unwrap(), wasm::evaluate_json_js(JOIN, STATE));
-    // Lengths that do not fit the input area are bad input, not a trap.
+    // Lengths that do not fit the input area are bad input, not a trap…
     let len = wasm::tcr_evaluate(1 << 20, 5);
     let out = unsafe { std::slice::from_raw_parts(wasm::tcr_output_ptr(), len as usize) };
     assert_eq!(reason(std::str::from_utf8(out).unwrap()), "bad-input");
+    // …and the next call with the same input area still gets the right answer.
+    let len = wasm::tcr_evaluate(request.len() as i32, state.len() as i32);
+    let out = unsafe { std::slice::from_raw_parts(wasm::tcr_output_ptr(), len as usize) };
+    assert_right_join(std::str::from_utf8(out).unwrap());
     assert!(wasm::tcr_input_reserve(i32::MAX).is_null());
     assert!(wasm::tcr_input_reserve(-1).is_null());
     assert_eq!(wasm::tcr_abi_version(), 1);
