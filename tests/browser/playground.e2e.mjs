@@ -10,16 +10,10 @@
 // as a 256-colour PNG) is written when it is missing or with --update-docs.
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { EXECUTABLE, TIMEOUT_MS, launchChromium } from './chromium.mjs';
 import { startServer, ROOT } from './serve.mjs';
 import { toPalettePng } from './png-palette.mjs';
 
-const EXECUTABLE = process.env.CHROMIUM || '/usr/bin/chromium';
-const ARGS = [
-	'--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-	'--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
-const TIMEOUT_MS = Number(process.env.TCR_BROWSER_TIMEOUT_MS || 180000);
 const ARTIFACTS = join(ROOT, 'tests', 'artifacts');
 const DOCS_SHOT = join(ROOT, 'docs', 'playground.png');
 const UPDATE_DOCS = process.argv.includes('--update-docs');
@@ -61,12 +55,7 @@ const server = await startServer();
 let browser;
 let exitCode = 1;
 try {
-	browser = await chromium.launch({
-		executablePath: EXECUTABLE,
-		headless: true,
-		chromiumSandbox: false,
-		args: ARGS, // playwright-core adds a fresh temporary profile (--user-data-dir) itself
-	});
+	browser = await launchChromium();
 	const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
 	page.setDefaultTimeout(10000);
 	page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));

@@ -5,17 +5,11 @@
 // tests/browser/serve.mjs on a free localhost port; the page fetches the .wasm and the vectors.
 // Prints one line per failing case and ends with exactly "N passed, M failed".
 import { basename, dirname, relative, sep } from 'node:path';
-import { chromium } from 'playwright-core';
+import { EXECUTABLE, TIMEOUT_MS, launchChromium } from './chromium.mjs';
 import { startServer, ROOT } from './serve.mjs';
 import { defaultVectorDirs, displayName, expandPaths, loadSkips } from '../node/files.mjs';
 import { summaryLine } from '../node/vector-runner.mjs';
 
-const EXECUTABLE = process.env.CHROMIUM || '/usr/bin/chromium';
-const ARGS = [
-	'--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-	'--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
-const TIMEOUT_MS = Number(process.env.TCR_BROWSER_TIMEOUT_MS || 180000);
 
 const args = process.argv.slice(2);
 let paths;
@@ -51,12 +45,7 @@ const timer = setTimeout(() => {
 	process.exit(2);
 }, TIMEOUT_MS);
 try {
-	browser = await chromium.launch({
-		executablePath: EXECUTABLE,
-		headless: true,
-		chromiumSandbox: false,
-		args: ARGS, // playwright-core adds a fresh temporary profile (--user-data-dir) itself
-	});
+	browser = await launchChromium();
 	const page = await browser.newPage();
 	const problems = [];
 	page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
