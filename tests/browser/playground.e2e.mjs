@@ -10,7 +10,7 @@
 // as a 256-colour PNG) is written when it is missing or with --update-docs.
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXECUTABLE, TIMEOUT_MS, launchChromium } from './chromium.mjs';
+import { TIMEOUT_MS, launchChromium } from './chromium.mjs';
 import { startServer, ROOT } from './serve.mjs';
 import { toPalettePng } from './png-palette.mjs';
 
