@@ -11,7 +11,7 @@
 
 import * as glue from '../pkg/talk_call_rules.js';
 
-/** Stable reason codes (see README / CONTRACT.md). */
+/** Stable reason codes (see README, "Reason codes"). */
 export const REASONS = Object.freeze([
 	'ok',
 	'no-route',

@@ -1,5 +1,5 @@
 // Built-in conversations for the playground: State objects in the Talk 18 shapes of
-// ../../shared/CONTRACT.md (the stored rows a Talk 18 server would load for a call request).
+// README.md, section API (the stored rows a Talk 18 server would load for a call request).
 // Every preset is a function of the clock (`now`, unix seconds) so that lastPing/activeSince are
 // realistic for the moment the preset is loaded.
 
