@@ -249,35 +249,27 @@ function joinBody() {
 	return { flags: joinFlags(), silent: ui.silent, recordingConsent: ui.consent };
 }
 
-/** What the server answers to the exact request a button sends (a dry run: nothing is applied). */
-function preview(method, path, body) {
-	const o = evaluate({ method, path, body, actor: actorFor(), now: ui.now }, ui.state);
-	return { allowed: o.status >= 200 && o.status < 300 && o.reason === 'ok', status: o.status, reason: o.reason, explanation: explain(o).explanation };
+function updateBody() {
+	return { flags: joinFlags() };
 }
 
 /** The rows of the actions panel: label, answer (from allowedActions), and what a click sends. */
 function actionRows(aa) {
 	const rows = [];
-	// Join and Update flags send the options chosen above; allowedActions models the default body
-	// ({} and {flags: 7}). When the options change the answer, the exact request decides the button.
-	const jb = joinBody();
-	const jp = preview('POST', callPath(), jb);
-	const joinDiffers = jp.status !== aa.join.status || jp.reason !== aa.join.reason;
+	// allowedActions modelled exactly the join and update bodies these buttons send (its options).
 	let joinNote = '';
-	if (aa.join.allowed && !joinDiffers) {
-		joinNote = aa.join.startsCall ? `Starts the call; your session would hold flags ${flagsText(joinFlags())}.`
-			: `Joins the running call with flags ${flagsText(joinFlags())}.`;
+	if (aa.join.allowed) {
+		const flags = flagsText(aa.join.flags);
+		joinNote = aa.join.startsCall ? `Starts the call; your session would hold flags ${flags}.`
+			: `Joins the running call with flags ${flags}.`;
 	}
 	rows.push({
-		id: 'join', label: 'Join call', answer: joinDiffers ? jp : aa.join, base: joinDiffers ? aa.join : null,
-		note: joinNote, send: () => send('Join call', 'POST', callPath(), jb),
+		id: 'join', label: 'Join call', answer: aa.join,
+		note: joinNote, send: () => send('Join call', 'POST', callPath(), joinBody()),
 	});
-	const ub = { flags: joinFlags() };
-	const up = preview('PUT', callPath(), ub);
-	const updDiffers = up.status !== aa.updateFlags.status || up.reason !== aa.updateFlags.reason;
 	rows.push({
-		id: 'update', label: 'Update flags', answer: updDiffers ? up : aa.updateFlags, base: updDiffers ? aa.updateFlags : null,
-		note: '', send: () => send('Update flags', 'PUT', callPath(), ub),
+		id: 'update', label: 'Update flags', answer: aa.updateFlags,
+		note: '', send: () => send('Update flags', 'PUT', callPath(), updateBody()),
 	});
 	rows.push({ id: 'leave', label: 'Leave call', answer: aa.leave, send: () => send('Leave call', 'DELETE', callPath(), {}) });
 	rows.push({
@@ -363,7 +355,7 @@ function renderActions() {
 	$('join-consent').checked = ui.consent;
 	$('send-anyway').checked = ui.sendAnyway;
 	$('actions-who').textContent = actorLabel();
-	const aa = allowedActions(ui.state, actorFor(), ui.now);
+	const aa = allowedActions(ui.state, actorFor(), ui.now, { join: joinBody(), updateFlags: updateBody() });
 	const box = $('actions');
 	box.replaceChildren();
 	if (isOutcome(aa)) {
@@ -390,9 +382,7 @@ function renderActions() {
 			h('span', { class: `badge ${a.allowed ? 'ok' : (a.status >= 200 && a.status < 300 ? 'warn' : 'no')}`, 'data-testid': `action-${row.id}-status` }, answerLine(a)),
 			' ',
 			h('span', { 'data-testid': `action-${row.id}-explanation` }, a.explanation),
-			row.note ? h('span', { class: 'note' }, ` ${row.note}`) : null,
-			row.base ? h('span', { class: 'note', 'data-testid': `action-${row.id}-base` },
-				` (allowedActions for the default body ${json(row.base.request.body)}: ${answerLine(row.base)}; the button follows the request it sends.)`) : null);
+			row.note ? h('span', { class: 'note' }, ` ${row.note}`) : null);
 		(groups[row.group] || groups.main).append(h('div', { class: 'action', 'data-testid': `action-${row.id}-row` }, button, why));
 	}
 	box.append(groups.main);
