@@ -58,10 +58,6 @@ impl<'a> Fields<'a> {
         }
     }
 
-    pub fn int(&self, key: &str, lo: i64, hi: i64, default: i64) -> Result<i64, Bad> {
-        Ok(self.opt_int(key, lo, hi)?.unwrap_or(default))
-    }
-
     pub fn required_int(&self, key: &str, lo: i64, hi: i64) -> Result<i64, Bad> {
         self.opt_int(key, lo, hi)?.ok_or_else(|| format!("{}: required", self.at(key)))
     }
@@ -83,28 +79,6 @@ impl<'a> Fields<'a> {
             Some(s) if !s.is_empty() => Ok(s),
             _ => Err(format!("{}: required (a non-empty string)", self.at(key))),
         }
-    }
-
-    /// An array at `key` (absent or null = empty), at most `max` long.
-    pub fn array(&self, key: &str, max: usize) -> Result<&'a [Value], Bad> {
-        match self.get(key) {
-            None => Ok(&[]),
-            Some(Value::Array(a)) if a.len() <= max => Ok(a),
-            Some(Value::Array(a)) => Err(format!("{}: {} rows exceed the limit of {max}", self.at(key), a.len())),
-            Some(v) => Err(format!("{}: expected an array, got {}", self.at(key), v.kind())),
-        }
-    }
-
-    pub fn strings(&self, key: &str, max: usize) -> Result<Vec<String>, Bad> {
-        let path = self.at(key);
-        self.array(key, max)?
-            .iter()
-            .enumerate()
-            .map(|(i, v)| match v {
-                Value::Str(s) => Ok(s.clone()),
-                other => Err(format!("{path}[{i}]: expected a string, got {}", other.kind())),
-            })
-            .collect()
     }
 }
 
