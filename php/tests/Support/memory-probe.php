@@ -45,8 +45,8 @@ $calls(10000);
 gc_collect_cycles();
 $h1 = memory_get_usage();
 $s1 = Probe::rss();
-// The rounds' own warm-up: the first rounds after a long-lived instance move the allocator's
-// high-water mark once (about 1 MB, measured); what must not grow is the steady state.
+// The rounds' own warm-up: the first rounds after a long-lived instance may move the
+// allocator's high-water mark; what must not grow is the steady state.
 $rounds(30);
 gc_collect_cycles();
 $h1r = memory_get_usage();
