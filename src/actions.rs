@@ -2,7 +2,7 @@
 //! why not: every call action is answered by running the very request through
 //! [`crate::decide`], so the map can never disagree with `evaluate`.
 
-use crate::input::{self, RawRequest};
+use crate::input::RawRequest;
 use crate::json::Value;
 use crate::model::{Actor, Request, State, ACTOR_PHONES};
 use crate::outcome::{Mutation, Outcome, Reason};
@@ -99,8 +99,8 @@ fn bodies(options: &Value) -> Result<(Value, Value), String> {
 }
 
 /// Who the caller resolves to (spec §1.3) and their effective permissions, or null.
-fn caller_info(st: &State, actor: &Actor) -> Value {
-    let Some((a, s)) = crate::guard::resolve_caller(st, actor) else { return Value::Null };
+fn caller_info(st: &State, caller: Option<(usize, Option<usize>)>) -> Value {
+    let Some((a, s)) = caller else { return Value::Null };
     let at = &st.attendees[a];
     let session = s.map(|i| &st.sessions[i]);
     Value::object()
@@ -113,33 +113,29 @@ fn caller_info(st: &State, actor: &Actor) -> Value {
         .with("inCall", session.map(|s| s.in_call.column()))
 }
 
-/// For the caller (`actor`: `{userId?, sessionId?, groups?}`), every call action with
-/// the status and reason the server would answer at `now`; `options` may give the
-/// bodies of the join and update-flags requests to model (see [`bodies`]).
-pub fn allowed_actions(state: &Value, actor: &Value, now: i64, options: &Value) -> Result<Value, Outcome> {
-    let (join_body, update_body) = bodies(options).map_err(Outcome::bad_input)?;
-    // The actor is read exactly as inside a request.
-    let probe = Value::object().with("method", "GET").with("path", "/").with("actor", actor.clone()).with("now", now);
-    let actor = input::request(&probe).map_err(|e| Outcome::bad_input(e.replace("request.", "")))?.request.actor;
-    let st = input::state(state).map_err(Outcome::bad_input)?;
+/// For the caller (`actor`), every call action with the status and reason the server
+/// would answer at `now`; `options` may give the bodies of the join and update-flags
+/// requests to model (see [`bodies`]). Errors are `bad-input` details.
+pub fn allowed_actions(st: &State, actor: &Actor, now: i64, options: &Value) -> Result<Value, String> {
+    let (join_body, update_body) = bodies(options)?;
     let base = format!("/call/{}", st.room.token);
     let empty = Value::object;
+    let caller = crate::guard::resolve_caller(st, actor);
 
-    let (mut join, o) = entry(&request("POST", base.clone(), join_body, &actor, now), &st);
+    let (mut join, o) = entry(&request("POST", base.clone(), join_body, actor, now), st);
     // Joining again with the same flags writes nothing: those flags stay.
-    let current = crate::guard::resolve_caller(&st, &actor).and_then(|(_, s)| s).map(|i| st.sessions[i].in_call);
+    let current = caller.and_then(|(_, s)| s).map(|i| st.sessions[i].in_call);
     let flags = stored_flags(&o).or(current.filter(|_| o.status == 200).map(|f| f.column()));
     join.set("flags", flags.map_or(Value::Null, Value::Int));
     join.set("startsCall", starts_call(&o).into());
 
-    let (update, _) = entry(&request("PUT", base.clone(), update_body, &actor, now), &st);
-    let (leave, _) = entry(&request("DELETE", base.clone(), empty(), &actor, now), &st);
-    let (mut end_all, o) = entry(&request("DELETE", base.clone(), empty().with("all", true), &actor, now), &st);
+    let (update, _) = entry(&request("PUT", base.clone(), update_body, actor, now), st);
+    let (leave, _) = entry(&request("DELETE", base.clone(), empty(), actor, now), st);
+    let (mut end_all, o) = entry(&request("DELETE", base.clone(), empty().with("all", true), actor, now), st);
     // A non-moderator's `all` is a plain leave: answered 200, but nobody else leaves.
-    let caller = crate::guard::resolve_caller(&st, &actor);
     let ends = caller.is_some_and(|(a, _)| crate::endpoint::leave::ends_for_everyone(&st.attendees[a]));
     end_all.set("allowed", (o.status == 200 && ends).into());
-    let (peers, _) = entry(&request("GET", base.clone(), empty(), &actor, now), &st);
+    let (peers, _) = entry(&request("GET", base.clone(), empty(), actor, now), st);
 
     let me = caller.map(|(a, _)| st.attendees[a].attendee_id);
     let targets = |phones: bool| -> Value {
@@ -149,14 +145,14 @@ pub fn allowed_actions(state: &Value, actor: &Value, now: i64, options: &Value) 
                 .iter()
                 .filter(|a| Some(a.attendee_id) != me && (a.actor_type == ACTOR_PHONES) == phones)
                 .map(|a| {
-                    let raw = request("POST", format!("{base}/{kind}/{}", a.attendee_id), empty(), &actor, now);
-                    entry(&raw, &st).0.with("attendeeId", a.attendee_id)
+                    let raw = request("POST", format!("{base}/{kind}/{}", a.attendee_id), empty(), actor, now);
+                    entry(&raw, st).0.with("attendeeId", a.attendee_id)
                 })
                 .collect(),
         )
     };
     Ok(Value::object()
-        .with("caller", caller_info(&st, &actor))
+        .with("caller", caller_info(st, caller))
         .with("join", join)
         .with("updateFlags", update)
         .with("leave", leave)
@@ -198,7 +194,8 @@ mod tests {
         )
         .unwrap();
         let map =
-            allowed_actions(&state, &parse(r#"{"userId":"u","sessionId":"s2"}"#).unwrap(), 100, &Value::Null).unwrap();
+            crate::allowed_actions(&state, &parse(r#"{"userId":"u","sessionId":"s2"}"#).unwrap(), 100, &Value::Null)
+                .unwrap();
         let field = |path: &[&str]| path.iter().fold(&map, |v, k| v.get(k).unwrap()).to_json();
         assert_eq!(field(&["join", "reason"]), "\"lobby\"");
         assert_eq!(field(&["join", "allowed"]), "false");
@@ -211,13 +208,15 @@ mod tests {
         let Some(Value::Array(dial)) = map.get("dialOut") else { panic!() };
         assert_eq!(dial[0].get("attendeeId").unwrap().to_json(), "3");
         assert_eq!(field(&["caller", "permissions"]), "17");
-        let moderator = allowed_actions(&state, &parse(r#"{"userId":"mod"}"#).unwrap(), 100, &Value::Null).unwrap();
+        let moderator =
+            crate::allowed_actions(&state, &parse(r#"{"userId":"mod"}"#).unwrap(), 100, &Value::Null).unwrap();
         assert_eq!(moderator.get("join").unwrap().get("reason").unwrap().to_json(), "\"no-session\"");
         assert_eq!(moderator.get("caller").unwrap().get("sessionId").unwrap().to_json(), "null");
-        assert!(allowed_actions(&state, &Value::Int(1), 100, &Value::Null).is_err());
-        let stranger = allowed_actions(&state, &parse(r#"{"userId":"nobody"}"#).unwrap(), 100, &Value::Null).unwrap();
+        assert!(crate::allowed_actions(&state, &Value::Int(1), 100, &Value::Null).is_err());
+        let stranger =
+            crate::allowed_actions(&state, &parse(r#"{"userId":"nobody"}"#).unwrap(), 100, &Value::Null).unwrap();
         assert!(stranger.get("caller").unwrap().is_null());
         let bad = parse(r#"{"join":5}"#).unwrap();
-        assert!(allowed_actions(&state, &parse("{}").unwrap(), 100, &bad).is_err());
+        assert!(crate::allowed_actions(&state, &parse("{}").unwrap(), 100, &bad).is_err());
     }
 }

@@ -484,6 +484,14 @@ pub fn read_actor(r: &mut Reader, at: &Path) -> Result<Actor, Bad> {
     Ok(actor)
 }
 
+/// Reads an actor (`{ userId?, sessionId?, groups? }`) from JSON text.
+pub fn actor_text(text: &str) -> Result<Actor, Bad> {
+    let mut r = Reader::new(text);
+    let actor = read_actor(&mut r, &Path::Root("actor"))?;
+    r.end()?;
+    Ok(actor)
+}
+
 /// [`request_text`] for a value already parsed (serialises it first).
 pub fn request(v: &Value) -> Result<RawRequest, Bad> {
     request_text(&v.to_json())

@@ -189,28 +189,45 @@ pub fn ocs(outcome: &Value) -> Value {
     };
     match read() {
         Ok((status, message, data)) => outcome::envelope(status, &message, data),
-        Err(e) => {
-            let o = Outcome::bad_input(e);
-            outcome::envelope(i64::from(o.status), o.message, o.data)
-        }
+        Err(e) => bad_input_envelope(e),
     }
+}
+
+/// The envelope of a `bad-input` outcome, for `ocs` of something that is not an outcome.
+pub fn bad_input_envelope(detail: String) -> Value {
+    let o = Outcome::bad_input(detail);
+    outcome::envelope(i64::from(o.status), o.message, o.data)
 }
 
 /// [`ocs`] over JSON text.
 pub fn ocs_json(outcome: &str) -> String {
     match parse_document(outcome, "outcome", input::MAX_DOCUMENT_BYTES) {
-        Ok(v) => ocs(&v).to_json(),
-        Err(e) => {
-            let o = Outcome::bad_input(e);
-            outcome::envelope(i64::from(o.status), o.message, o.data).to_json()
-        }
+        Ok(v) => ocs(&v),
+        Err(e) => bad_input_envelope(e),
     }
+    .to_json()
 }
 
 /// For the caller, every call action with the status and reason the server would
 /// answer now (see [`actions`]); bad input gives a `bad-input` outcome.
 pub fn allowed_actions(state: &Value, actor: &Value, now: i64, options: &Value) -> Result<Value, Outcome> {
-    actions::allowed_actions(state, actor, now, options)
+    allowed_actions_text(&state.to_json(), &actor.to_json(), now, options)
+}
+
+/// [`allowed_actions`] over the state and actor as JSON text, read straight into the model.
+pub fn allowed_actions_text(state: &str, actor: &str, now: i64, options: &Value) -> Result<Value, Outcome> {
+    check_size(state, "state", input::MAX_DOCUMENT_BYTES)
+        .and_then(|_| check_size(actor, "actor", input::MAX_REQUEST_BYTES))
+        .map_err(Outcome::bad_input)?;
+    if !(0..=input::MAX_SAFE_INT).contains(&now) {
+        return Err(Outcome::bad_input(format!("now: {now} is out of range 0..{}", input::MAX_SAFE_INT)));
+    }
+    // The actor is small: checked as a whole JSON document first (so depth is reported
+    // before shape, as for every document read whole), then read.
+    parse_document(actor, "actor", input::MAX_REQUEST_BYTES).map_err(Outcome::bad_input)?;
+    let actor = input::actor_text(actor).map_err(|e| Outcome::bad_input(in_document("actor", e)))?;
+    let st = input::state_text(state).map_err(|e| Outcome::bad_input(in_document("state", e)))?;
+    actions::allowed_actions(&st, &actor, now, options).map_err(Outcome::bad_input)
 }
 
 /// [`allowed_actions`] over JSON text (`options` may be empty: defaults).
@@ -220,10 +237,7 @@ pub fn allowed_actions_json(state: &str, actor: &str, now: i64, options: &str) -
     } else {
         parse_document(options, "options", input::MAX_REQUEST_BYTES)
     };
-    let result = parse_document(state, "state", input::MAX_DOCUMENT_BYTES)
-        .and_then(|s| Ok((s, parse_document(actor, "actor", input::MAX_REQUEST_BYTES)?, options?)))
-        .map_err(Outcome::bad_input)
-        .and_then(|(s, a, o)| allowed_actions(&s, &a, now, &o));
+    let result = options.map_err(Outcome::bad_input).and_then(|o| allowed_actions_text(state, actor, now, &o));
     match result {
         Ok(v) => v.to_json(),
         Err(o) => o.to_value().to_json(),

@@ -85,10 +85,7 @@ pub fn apply_js(state: JsValue, mutations: JsValue) -> JsValue {
 pub fn ocs_js(outcome: JsValue) -> JsValue {
     match from_js(outcome, "outcome") {
         Ok(v) => to_js(&crate::ocs(&v)),
-        Err(e) => {
-            let o = Outcome::bad_input(e);
-            to_js(&crate::outcome::envelope(i64::from(o.status), o.message, o.data))
-        }
+        Err(e) => to_js(&crate::bad_input_envelope(e)),
     }
 }
 
