@@ -46,7 +46,13 @@ pub fn explain(outcome: &Value) -> Value {
 }
 
 fn request(method: &str, path: String, body: Value, actor: &Actor, now: i64) -> RawRequest {
-    RawRequest { method: method.to_string(), path, body, request: Request { actor: actor.clone(), now } }
+    RawRequest {
+        method: method.to_string(),
+        path,
+        content_type: crate::input::DEFAULT_CONTENT_TYPE.to_string(),
+        body,
+        request: Request { actor: actor.clone(), now },
+    }
 }
 
 /// One entry: the modelled request and what the server would answer.

@@ -30,11 +30,12 @@ pub fn end(cx: &mut Ctx, caller: &Caller, for_everyone: bool) {
     }
     // The activity listener attributes the end to the first user who joined since
     // the call started ("guests-only" when none did); a one-to-one call that only
-    // one user joined was missed.
+    // one user joined was missed (former one-to-one conversations too: the activity
+    // listener checks both types).
     let joined: Vec<&Attendee> =
         cx.state.attendees.iter().filter(|a| a.is_user() && a.last_joined_call.is_some_and(|t| t >= since)).collect();
-    let message =
-        if cx.state.room.room_type == RoomType::OneToOne && joined.len() == 1 { "call_missed" } else { "call_ended" };
+    let one_to_one = matches!(cx.state.room.room_type, RoomType::OneToOne | RoomType::FormerOneToOne);
+    let message = if one_to_one && joined.len() == 1 { "call_missed" } else { "call_ended" };
     let (actor_type, actor_id) = match joined.first() {
         Some(a) => (a.actor_type.clone(), a.actor_id.clone()),
         None => ("guests".to_string(), "guests-only".to_string()),

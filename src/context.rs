@@ -22,6 +22,8 @@ pub struct Ctx<'s> {
     /// The rows; copied on the first change, so read-only answers copy nothing.
     pub state: Cow<'s, State>,
     pub now: i64,
+    /// Who sent the request (the logged-in user and the cookie's session id).
+    pub actor: &'s Actor,
     pub params: Params,
     pub mutations: Vec<Mutation>,
     pub effects: Vec<Effect>,
@@ -32,8 +34,26 @@ fn opt(v: Option<i64>) -> Value {
 }
 
 impl<'s> Ctx<'s> {
-    pub fn new(state: &'s State, now: i64, params: Params) -> Ctx<'s> {
-        Ctx { state: Cow::Borrowed(state), now, params, mutations: Vec::new(), effects: Vec::new() }
+    pub fn new(state: &'s State, request: &'s Request, params: Params) -> Ctx<'s> {
+        Ctx {
+            state: Cow::Borrowed(state),
+            now: request.now,
+            actor: &request.actor,
+            params,
+            mutations: Vec::new(),
+            effects: Vec::new(),
+        }
+    }
+
+    /// The actor the server's chat names when a system message has no participant
+    /// behind it (`SystemMessage\Listener::sendSystemMessage`): the logged-in user,
+    /// else a guest named by the hash of the session id the cookie holds.
+    fn requester(&self) -> (String, String) {
+        match (&self.actor.user_id, &self.actor.session_id) {
+            (Some(user), _) => (ACTOR_USERS.to_string(), user.clone()),
+            (None, Some(session)) => (ACTOR_GUESTS.to_string(), crate::sha1::hex(session.as_bytes())),
+            (None, None) => (ACTOR_GUESTS.to_string(), "failed-to-get-session".to_string()),
+        }
     }
 
     pub fn attendee(&self, c: &Caller) -> &Attendee {
@@ -80,21 +100,27 @@ impl<'s> Ctx<'s> {
         }
     }
 
+    /// A phone attendee whose session leaves the call forgets its dial-out call id
+    /// (`changeInCall` writes `''`, for a normal leave and an end for everyone alike).
     pub fn clear_attendee_call_id(&mut self, index: usize) {
-        if self.state.attendees[index].call_id.is_some() {
+        if self.state.attendees[index].call_id.as_deref() != Some("") {
             let a = &mut self.state.to_mut().attendees[index];
-            a.call_id = None;
-            let set = vec![("callId", Value::Null)];
+            a.call_id = Some(String::new());
+            let set = vec![("callId", Value::from(""))];
             self.mutations.push(Mutation::UpdateAttendee { attendee_id: a.attendee_id, set });
         }
     }
 
+    /// `AttendeeMapper::modifyPermissions(SET, DEFAULT)`: every attendee row of the
+    /// room back to default permissions, except `groups` and `circles` rows.
     pub fn reset_attendee_permissions(&mut self) {
-        if self.state.attendees.iter().all(|a| a.permissions.is_empty()) {
+        let resets =
+            |a: &Attendee| !a.permissions.is_empty() && a.actor_type != ACTOR_GROUPS && a.actor_type != ACTOR_CIRCLES;
+        if !self.state.attendees.iter().any(resets) {
             return;
         }
         for a in &mut self.state.to_mut().attendees {
-            if !a.permissions.is_empty() {
+            if resets(a) {
                 a.permissions = Permissions::DEFAULT;
                 let set = vec![("permissions", Value::Int(0))];
                 self.mutations.push(Mutation::UpdateAttendee { attendee_id: a.attendee_id, set });
@@ -109,14 +135,30 @@ impl<'s> Ctx<'s> {
         }
     }
 
-    /// `RoomService::setLobby(LOBBY_NONE)` run by `Room::getLobbyState()` once the timer passed.
-    pub fn reset_expired_lobby(&mut self) {
-        if self.state.room.lobby_timer_expired(self.now) {
+    /// `Room::getLobbyState()`: reading the lobby validates its timer. Once the timer
+    /// passed, `RoomService::setLobby(NONE, null, timerReached: true)` persists the
+    /// reset and, when the lobby was on, posts `lobby_timer_reached`
+    /// (`breakout_rooms_started` in a breakout room) as whoever sent the request.
+    pub fn read_lobby_state(&mut self) -> i64 {
+        let room = &self.state.room;
+        if room.lobby_timer_expired(self.now) && room.lobby_settable() {
+            let was_on = room.lobby_state != 0;
+            let breakout = room.object_type == OBJECT_TYPE_BREAKOUT_ROOM;
             let r = &mut self.state.to_mut().room;
             r.lobby_state = 0;
             r.lobby_timer = None;
-            self.room_mutation(vec![("lobbyState", Value::Int(0)), ("lobbyTimer", Value::Null)]);
+            let mut set = vec![("lobbyTimer", Value::Null)];
+            if was_on {
+                set.insert(0, ("lobbyState", Value::Int(0)));
+            }
+            self.room_mutation(set);
+            if was_on {
+                let message = if breakout { "breakout_rooms_started" } else { "lobby_timer_reached" };
+                let (actor_type, actor_id) = self.requester();
+                self.effects.push(Effect::SystemMessage { message, actor_type, actor_id, silent: None });
+            }
         }
+        self.state.room.lobby_state
     }
 
     /// `Room::setActiveSince` after a session went from 0 to `flags` (spec §4.2).

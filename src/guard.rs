@@ -4,7 +4,7 @@
 //! This is the only place that order is written down.
 
 use crate::context::{Caller, Ctx};
-use crate::model::{Actor, Permissions, StartCalls, State, ACTOR_USERS};
+use crate::model::{Actor, Permissions, RoomType, StartCalls, State, ACTOR_USERS};
 use crate::outcome::{Outcome, Reason};
 use crate::permissions;
 use crate::route::{Endpoint, Route};
@@ -34,18 +34,30 @@ impl Endpoint {
     }
 }
 
-/// `RequireParticipant`: the caller's attendee and session (spec §1.3). The session
-/// id from the cookie wins; otherwise a logged-in user is found by user id, with
-/// the first of their sessions (the server takes any one, `LIMIT 1`) or none.
+/// The attendee row of the logged-in user, if they are one.
+fn user_attendee(state: &State, actor: &Actor) -> Option<usize> {
+    let uid = actor.user_id.as_deref()?;
+    state.attendees.iter().position(|a| a.actor_type == ACTOR_USERS && a.actor_id == uid)
+}
+
+/// `RequireParticipant` (spec §1.3): first the conversation, which must be visible
+/// to the caller (`Manager::getRoomForUserByToken`: public, or the user is an
+/// attendee, or it is listed to them); then the participant. The session id from
+/// the cookie wins, whichever attendee it belongs to (`"0"` is never looked up);
+/// otherwise a logged-in user is found by user id, with the first of their
+/// sessions (the server takes any one, `LIMIT 1`) or none.
 pub fn resolve_caller(state: &State, actor: &Actor) -> Option<(usize, Option<usize>)> {
-    if let Some(sid) = actor.session_id.as_deref() {
+    let by_user = user_attendee(state, actor);
+    if !state.room.visible_to(actor, by_user.is_some()) {
+        return None;
+    }
+    if let Some(sid) = actor.session_id.as_deref().filter(|s| *s != "0") {
         if let Some(si) = state.session_pos(sid) {
             let ai = state.attendee_pos(state.sessions[si].attendee_id)?;
             return Some((ai, Some(si)));
         }
     }
-    let uid = actor.user_id.as_deref()?;
-    let ai = state.attendees.iter().position(|a| a.actor_type == ACTOR_USERS && a.actor_id == uid)?;
+    let ai = by_user?;
     let id = state.attendees[ai].attendee_id;
     Some((ai, state.sessions.iter().position(|s| s.attendee_id == id)))
 }
@@ -74,16 +86,18 @@ pub fn check(cx: &mut Ctx, route: &Route, actor: &Actor) -> Result<Caller, Outco
     let moderator = a.participant_type.is_moderator();
 
     // RequireReadWriteConversation.
-    if attrs.read_write && (cx.state.room.read_only || cx.state.room.room_type == crate::model::RoomType::Changelog) {
+    if attrs.read_write && (cx.state.room.read_only || cx.state.room.room_type == RoomType::Changelog) {
         return Err(Outcome::empty(403, Reason::ReadOnly));
     }
 
-    // RequireModeratorOrNoLobby: reading the lobby state resets an expired timer.
-    if attrs.moderator_or_no_lobby && !moderator {
-        cx.reset_expired_lobby();
-        if cx.state.room.lobby_active(cx.now) && !caller.permissions.contains(Permissions::LOBBY_IGNORE) {
-            return Err(Outcome::empty(412, Reason::Lobby));
-        }
+    // RequireModeratorOrNoLobby: moderators, then LOBBY_IGNORE, pass before the
+    // lobby is read; reading it resets an expired timer.
+    if attrs.moderator_or_no_lobby
+        && !moderator
+        && !caller.permissions.contains(Permissions::LOBBY_IGNORE)
+        && cx.read_lobby_state() != 0
+    {
+        return Err(Outcome::empty(412, Reason::Lobby));
     }
 
     // RequirePermission(START_CALL).
@@ -99,13 +113,17 @@ mod tests {
     use crate::json::parse;
 
     fn state() -> State {
-        let v = parse(
-            r#"{"room":{"token":"abcd","type":3},
-            "attendees":[{"attendeeId":1,"actorType":"users","actorId":"alice","participantType":1},
-                         {"attendeeId":2,"actorType":"guests","actorId":"sha","participantType":4},
-                         {"attendeeId":3,"actorType":"users","actorId":"bob","participantType":3}],
-            "sessions":[{"sessionId":"a1","attendeeId":1},{"sessionId":"a2","attendeeId":1},{"sessionId":"g1","attendeeId":2}]}"#,
-        )
+        state_of_type(3)
+    }
+
+    fn state_of_type(room_type: i64) -> State {
+        let v = parse(&format!(
+            r#"{{"room":{{"token":"abcd","type":{room_type}}},
+            "attendees":[{{"attendeeId":1,"actorType":"users","actorId":"alice","participantType":1}},
+                         {{"attendeeId":2,"actorType":"guests","actorId":"sha","participantType":4}},
+                         {{"attendeeId":3,"actorType":"users","actorId":"bob","participantType":3}}],
+            "sessions":[{{"sessionId":"a1","attendeeId":1}},{{"sessionId":"a2","attendeeId":1}},{{"sessionId":"g1","attendeeId":2}}]}}"#,
+        ))
         .unwrap();
         crate::input::state(&v).unwrap()
     }
@@ -126,6 +144,13 @@ mod tests {
         assert_eq!(resolve_caller(&st, &actor(None, Some("gone"))), None, "guest without session");
         assert_eq!(resolve_caller(&st, &actor(Some("bob"), Some("g1"))), Some((1, Some(2))), "the session wins");
         assert_eq!(resolve_caller(&st, &actor(Some("carol"), None)), None);
+        assert_eq!(resolve_caller(&st, &actor(Some("alice"), Some("0"))), Some((0, Some(0))), "\"0\" is no session");
+        // The conversation is looked up first: a non-public one hides from guests
+        // and from users who are neither attendees nor offered it in a listing.
+        let group = state_of_type(2);
+        assert_eq!(resolve_caller(&group, &actor(None, Some("g1"))), None, "guest in a group conversation");
+        assert_eq!(resolve_caller(&group, &actor(Some("carol"), Some("a1"))), None, "not listed to carol");
+        assert_eq!(resolve_caller(&group, &actor(Some("bob"), Some("a1"))), Some((0, Some(0))), "bob is an attendee");
     }
 
     #[test]

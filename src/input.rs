@@ -236,6 +236,7 @@ fn room(r: &mut Reader, at: &Path) -> Result<Room, Bad> {
         "callRecording",
         "breakoutRoomMode",
         "breakoutRoomStatus",
+        "listable",
     ];
     fields(r, at, &names, |r, i, at| {
         match i {
@@ -254,7 +255,8 @@ fn room(r: &mut Reader, at: &Path) -> Result<Room, Bad> {
             12 => room.call_recording = opt_int(r, at, 0, 5)?.unwrap_or(0),
             // Breakout columns are not read by the call rules, but must fit their columns.
             13 => drop(opt_int(r, at, 0, 3)?),
-            _ => drop(opt_int(r, at, 0, 1)?),
+            14 => drop(opt_int(r, at, 0, 1)?),
+            _ => room.listable = opt_int(r, at, 0, 2)?.unwrap_or(LISTABLE_NONE),
         }
         Ok(())
     })?;
@@ -422,20 +424,26 @@ pub fn state(v: &Value) -> Result<State, Bad> {
 pub struct RawRequest {
     pub method: String,
     pub path: String,
+    /// The Content-Type header (default `application/json`): it decides how the
+    /// dispatcher reads the string "false" for a boolean parameter.
+    pub content_type: String,
     /// The body's fields, plus query-string parameters the body does not name
     /// (the server's request merges both; a JSON body wins).
     pub body: Value,
     pub request: Request,
 }
 
+/// The Content-Type a request is taken to have when it names none.
+pub const DEFAULT_CONTENT_TYPE: &str = "application/json";
+
 /// Reads the request from JSON text.
 pub fn request_text(text: &str) -> Result<RawRequest, Bad> {
     let mut r = Reader::new(text);
     let at = Path::Root("request");
-    let (mut method, mut path, mut now) = (None, None, None);
+    let (mut method, mut path, mut now, mut content_type) = (None, None, None, None);
     let mut body = Vec::new();
     let mut actor = Actor::default();
-    fields(&mut r, &at, &["method", "path", "body", "actor", "now"], |r, i, at| {
+    fields(&mut r, &at, &["method", "path", "body", "actor", "now", "contentType"], |r, i, at| {
         match i {
             0 => method = opt_string(r, at)?,
             1 => path = opt_string(r, at)?,
@@ -448,7 +456,8 @@ pub fn request_text(text: &str) -> Result<RawRequest, Bad> {
             },
             3 if r.at_object() => actor = read_actor(r, at)?,
             3 => null_or_object(r, at)?,
-            _ => now = opt_int(r, at, 0, MAX_SAFE_INT)?,
+            4 => now = opt_int(r, at, 0, MAX_SAFE_INT)?,
+            _ => content_type = opt_string(r, at)?,
         }
         Ok(())
     })?;
@@ -465,6 +474,7 @@ pub fn request_text(text: &str) -> Result<RawRequest, Bad> {
     Ok(RawRequest {
         method: nonempty(method, &at, "method")?,
         path,
+        content_type: content_type.unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_string()),
         body: Value::Object(body),
         request: Request { actor, now: required(now, &at, "now")? },
     })
@@ -603,8 +613,29 @@ pub fn coerce_int(body: &Fields, key: &str) -> Result<Option<i64>, Bad> {
     }
 }
 
-/// A declared `bool` parameter: "false", "0" and "" are false, other strings true.
-pub fn coerce_bool(body: &Fields, key: &str) -> Result<bool, Bad> {
+/// How the dispatcher reads a declared `bool` parameter: `settype($v, 'bool')`
+/// ("0" and "" are false, every other string true), except that the string
+/// "false" is false for GET requests and form-encoded bodies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BoolStrings {
+    /// `settype` only: "false" is true (JSON bodies, query strings of POST/PUT/DELETE).
+    Settype,
+    /// GET, or a Content-Type containing `application/x-www-form-urlencoded`.
+    FalseIsFalse,
+}
+
+impl BoolStrings {
+    pub fn of(method: &str, content_type: &str) -> BoolStrings {
+        if method == "GET" || content_type.contains("application/x-www-form-urlencoded") {
+            BoolStrings::FalseIsFalse
+        } else {
+            BoolStrings::Settype
+        }
+    }
+}
+
+/// A declared `bool` parameter, coerced as [`BoolStrings`] says.
+pub fn coerce_bool(body: &Fields, key: &str, strings: BoolStrings) -> Result<bool, Bad> {
     match body.get(key) {
         None => Ok(false),
         Some(Value::Bool(b)) => Ok(*b),
@@ -613,7 +644,8 @@ pub fn coerce_bool(body: &Fields, key: &str) -> Result<bool, Bad> {
         Some(Value::Decimal(d)) => {
             Ok(d.bytes().take_while(|b| !matches!(b, b'e' | b'E')).any(|b| matches!(b, b'1'..=b'9')))
         }
-        Some(Value::Str(s)) => Ok(!(s.is_empty() || s == "0" || s == "false")),
+        Some(Value::Str(s)) if s == "false" => Ok(strings == BoolStrings::Settype),
+        Some(Value::Str(s)) => Ok(!(s.is_empty() || s == "0")),
         Some(v) => Err(format!("request.body.{key}: expected a boolean, got {}", v.kind())),
     }
 }
@@ -669,21 +701,31 @@ mod tests {
         let raw = request(&req).unwrap();
         assert_eq!(raw.body.to_json(), r#"{"x":1,"all":"true","flags":"%3","silent":""}"#);
         let f = Fields::of(&raw.body, "request.body").unwrap();
-        assert!(coerce_bool(&f, "all").unwrap());
+        assert!(coerce_bool(&f, "all", BoolStrings::Settype).unwrap());
         assert_eq!(percent_decode("a%20b+c%2"), "a b c%2");
     }
 
+    // Nextcloud 28 Dispatcher::executeController(): "false" is false only for GET
+    // and form-encoded bodies; otherwise settype($value, 'bool') makes it true.
     #[test]
     fn bools_follow_the_dispatcher() {
         let body = crate::json::parse(r#"{"a":"false","b":"0","c":"","d":"yes","e":1,"f":0.0,"g":[1]}"#).unwrap();
         let f = Fields::of(&body, "request.body").unwrap();
-        assert!(!coerce_bool(&f, "a").unwrap());
-        assert!(!coerce_bool(&f, "b").unwrap());
-        assert!(!coerce_bool(&f, "c").unwrap());
-        assert!(coerce_bool(&f, "d").unwrap());
-        assert!(coerce_bool(&f, "e").unwrap());
-        assert!(!coerce_bool(&f, "f").unwrap());
-        assert!(!coerce_bool(&f, "missing").unwrap());
-        assert!(coerce_bool(&f, "g").unwrap_err().contains("request.body.g"));
+        for strings in [BoolStrings::Settype, BoolStrings::FalseIsFalse] {
+            assert!(!coerce_bool(&f, "b", strings).unwrap());
+            assert!(!coerce_bool(&f, "c", strings).unwrap());
+            assert!(coerce_bool(&f, "d", strings).unwrap());
+            assert!(coerce_bool(&f, "e", strings).unwrap());
+            assert!(!coerce_bool(&f, "f", strings).unwrap());
+            assert!(!coerce_bool(&f, "missing", strings).unwrap());
+            assert!(coerce_bool(&f, "g", strings).unwrap_err().contains("request.body.g"));
+        }
+        assert!(coerce_bool(&f, "a", BoolStrings::Settype).unwrap());
+        assert!(!coerce_bool(&f, "a", BoolStrings::FalseIsFalse).unwrap());
+        assert_eq!(BoolStrings::of("GET", "application/json"), BoolStrings::FalseIsFalse);
+        assert_eq!(BoolStrings::of("DELETE", DEFAULT_CONTENT_TYPE), BoolStrings::Settype);
+        let form = "application/x-www-form-urlencoded; charset=UTF-8";
+        assert_eq!(BoolStrings::of("POST", form), BoolStrings::FalseIsFalse);
+        assert_eq!(BoolStrings::of("HEAD", DEFAULT_CONTENT_TYPE), BoolStrings::Settype);
     }
 }

@@ -31,6 +31,7 @@ pub mod reader;
 pub mod route;
 #[cfg(target_arch = "wasm32")]
 mod serde_value;
+pub mod sha1;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
@@ -91,11 +92,12 @@ pub fn decide(raw: &input::RawRequest, st: &model::State) -> Outcome {
         Ok(r) => r,
         Err(o) => return o,
     };
-    let params = match input::Fields::of(&raw.body, "request.body").and_then(|b| params(route.endpoint, &b)) {
+    let strings = input::BoolStrings::of(&raw.method, &raw.content_type);
+    let params = match input::Fields::of(&raw.body, "request.body").and_then(|b| params(route.endpoint, &b, strings)) {
         Ok(p) => p,
         Err(e) => return Outcome::bad_input(e),
     };
-    let mut cx = Ctx::new(st, raw.request.now, params);
+    let mut cx = Ctx::new(st, &raw.request, params);
     let mut outcome = match guard::check(&mut cx, &route, &raw.request.actor) {
         Err(o) => o,
         Ok(caller) => match route.endpoint {
@@ -127,14 +129,14 @@ fn message(o: &Outcome) -> &'static str {
 
 /// The parameters the routed controller method declares, coerced like the
 /// dispatcher does; fields it does not declare are ignored whatever their type.
-fn params(endpoint: Endpoint, body: &input::Fields) -> Result<Params, input::Bad> {
+fn params(endpoint: Endpoint, body: &input::Fields, strings: input::BoolStrings) -> Result<Params, input::Bad> {
     let mut p = Params::default();
     match endpoint {
         Endpoint::Join => {
             p.flags = input::column_int(body, "flags", "in_call")?;
             p.force_permissions = input::column_int(body, "forcePermissions", "call_permissions")?;
-            p.silent = input::coerce_bool(body, "silent")?;
-            p.recording_consent = input::coerce_bool(body, "recordingConsent")?;
+            p.silent = input::coerce_bool(body, "silent", strings)?;
+            p.recording_consent = input::coerce_bool(body, "recordingConsent", strings)?;
         }
         Endpoint::UpdateFlags => {
             // `int $flags` has no default: the server fails with a TypeError (500)
@@ -144,7 +146,7 @@ fn params(endpoint: Endpoint, body: &input::Fields) -> Result<Params, input::Bad
                     .ok_or("request.body.flags: required by PUT (the server answers 500 without it)")?,
             );
         }
-        Endpoint::Leave => p.all = input::coerce_bool(body, "all")?,
+        Endpoint::Leave => p.all = input::coerce_bool(body, "all", strings)?,
         Endpoint::Peers | Endpoint::Ring | Endpoint::DialOut => {}
     }
     Ok(p)

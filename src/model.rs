@@ -152,7 +152,10 @@ pub const OBJECT_TYPE_BREAKOUT_ROOM: &str = "room";
 pub const OBJECT_TYPE_FILE: &str = "file";
 
 pub const ACTOR_USERS: &str = "users";
+pub const ACTOR_GUESTS: &str = "guests";
 pub const ACTOR_PHONES: &str = "phones";
+pub const ACTOR_GROUPS: &str = "groups";
+pub const ACTOR_CIRCLES: &str = "circles";
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -181,6 +184,8 @@ pub struct Room {
     pub call_permissions: Permissions,
     pub recording_consent: i64,
     pub call_recording: i64,
+    /// `listable`: 0 participants only, 1 regular users, 2 everyone (spec §6.4).
+    pub listable: i64,
 }
 
 impl Room {
@@ -200,19 +205,48 @@ impl Room {
             call_permissions: Permissions::DEFAULT,
             recording_consent: 0,
             call_recording: 0,
+            listable: LISTABLE_NONE,
         }
     }
 
-    /// `Room::getLobbyState()`: a lobby whose timer lies in the past no longer applies.
-    pub fn lobby_active(&self, now: i64) -> bool {
-        self.lobby_state != 0 && !self.lobby_timer_expired(now)
+    /// `Room::validateTimer()`: the stored second is compared with a `now` that
+    /// has microseconds, so a timer at the current second has passed. The lobby
+    /// state is not looked at: a past timer with the lobby off is cleared too.
+    pub fn lobby_timer_expired(&self, now: i64) -> bool {
+        matches!(self.lobby_timer, Some(t) if t <= now)
     }
 
-    /// The server resets such a lobby (and persists it) the first time it reads it.
-    pub fn lobby_timer_expired(&self, now: i64) -> bool {
-        self.lobby_state != 0 && matches!(self.lobby_timer, Some(t) if t < now)
+    /// `RoomService::setLobby()` changes only group and public conversations that
+    /// are not attached to an object (breakout rooms excepted); elsewhere it
+    /// refuses before writing, so an expired timer there stays as stored.
+    pub fn lobby_settable(&self) -> bool {
+        matches!(self.room_type, RoomType::Group | RoomType::Public)
+            && (self.object_type.is_empty() || self.object_type == OBJECT_TYPE_BREAKOUT_ROOM)
+    }
+
+    /// Is this a conversation the caller may see (`Manager::getRoomForUserByToken`)?
+    /// Public ones always; others only for a logged-in user who is an attendee, or
+    /// to whom it is listed (`isRoomListableByUser`). Guests see public ones only.
+    pub fn visible_to(&self, actor: &Actor, user_is_attendee: bool) -> bool {
+        if self.room_type == RoomType::Public {
+            return true;
+        }
+        if actor.user_id.is_none() {
+            return false;
+        }
+        user_is_attendee
+            || self.listable == LISTABLE_ALL
+            || (self.listable == LISTABLE_USERS && !actor.groups.iter().any(|g| g == GUEST_APP_GROUP))
     }
 }
+
+/// `Room::LISTABLE_*`.
+pub const LISTABLE_NONE: i64 = 0;
+pub const LISTABLE_USERS: i64 = 1;
+pub const LISTABLE_ALL: i64 = 2;
+/// Users of the guests app are in this group (`Manager::isGuestUser`); "regular
+/// users" listings exclude them.
+pub const GUEST_APP_GROUP: &str = "guest_app";
 
 #[derive(Clone, Debug)]
 pub struct Attendee {
@@ -372,16 +406,43 @@ mod tests {
         Room { lobby_state, lobby_timer, ..Room::new("abcd", RoomType::Group) }
     }
 
-    // spec §2.1 RequireModeratorOrNoLobby: a timer in the past resets the lobby.
+    // spec §2.1 RequireModeratorOrNoLobby; Room::validateTimer() compares with a
+    // `now` that has microseconds and does not look at the lobby state.
     #[test]
     fn lobby_timer() {
-        assert!(!room(0, None).lobby_active(100));
-        assert!(room(1, None).lobby_active(100));
-        assert!(room(1, Some(101)).lobby_active(100));
-        assert!(room(1, Some(100)).lobby_active(100), "a timer at exactly now has not passed");
-        assert!(!room(1, Some(99)).lobby_active(100));
+        assert!(!room(1, None).lobby_timer_expired(100));
+        assert!(!room(1, Some(101)).lobby_timer_expired(100));
+        assert!(room(1, Some(100)).lobby_timer_expired(100), "a timer at the current second has passed");
         assert!(room(1, Some(99)).lobby_timer_expired(100));
-        assert!(!room(0, Some(99)).lobby_timer_expired(100), "no lobby, nothing to reset");
+        assert!(room(0, Some(99)).lobby_timer_expired(100), "cleared even with the lobby off");
+        assert!(room(1, None).lobby_settable());
+        let one_to_one = Room { room_type: RoomType::OneToOne, ..room(1, Some(1)) };
+        assert!(!one_to_one.lobby_settable());
+        let file = Room { object_type: OBJECT_TYPE_FILE.into(), ..room(1, Some(1)) };
+        assert!(!file.lobby_settable());
+        let breakout = Room { object_type: OBJECT_TYPE_BREAKOUT_ROOM.into(), ..room(1, Some(1)) };
+        assert!(breakout.lobby_settable());
+    }
+
+    // Manager::getRoomForUserByToken() + isRoomListableByUser()
+    #[test]
+    fn visibility() {
+        let user = Actor { user_id: Some("u".into()), ..Actor::default() };
+        let guest_app = Actor { user_id: Some("g".into()), session_id: None, groups: vec![GUEST_APP_GROUP.into()] };
+        let guest = Actor { session_id: Some("s".into()), ..Actor::default() };
+        let public = Room::new("abcd", RoomType::Public);
+        assert!(public.visible_to(&guest, false));
+        let mut group = Room::new("abcd", RoomType::Group);
+        assert!(!group.visible_to(&guest, false));
+        assert!(!group.visible_to(&user, false));
+        assert!(group.visible_to(&user, true));
+        group.listable = LISTABLE_USERS;
+        assert!(group.visible_to(&user, false));
+        assert!(!group.visible_to(&guest_app, false));
+        assert!(!group.visible_to(&guest, false));
+        group.listable = LISTABLE_ALL;
+        assert!(group.visible_to(&guest_app, false));
+        assert!(!group.visible_to(&guest, false));
     }
 
     // spec §6.6: fresh means pinged within SESSION_TIMEOUT (inclusive).

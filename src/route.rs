@@ -50,7 +50,8 @@ pub fn route(method: &str, path: &str) -> Result<Route, Outcome> {
     let (endpoint, attendee_id) = match segments.as_slice() {
         ["call", token] if token_ok(token) => (
             match method {
-                "GET" => Endpoint::Peers,
+                // Symfony's URL matcher routes HEAD like GET.
+                "GET" | "HEAD" => Endpoint::Peers,
                 "POST" => Endpoint::Join,
                 "PUT" => Endpoint::UpdateFlags,
                 "DELETE" => Endpoint::Leave,
@@ -106,7 +107,9 @@ mod tests {
         assert_eq!(ep("POST", "/room/abcd"), Err(Reason::NoRoute));
         assert_eq!(ep("PATCH", "/call/abcd"), Err(Reason::MethodNotAllowed));
         assert_eq!(ep("GET", "/call/abcd/ring/1"), Err(Reason::MethodNotAllowed));
-        let o = route("HEAD", "/call/abcd").unwrap_err();
+        let o = route("OPTIONS", "/call/abcd").unwrap_err();
         assert_eq!((o.status, o.data.is_null()), (405, true));
+        assert_eq!(ep("HEAD", "/call/abcd"), Ok((Endpoint::Peers, 0)), "HEAD is routed like GET");
+        assert_eq!(ep("HEAD", "/call/abcd/ring/1"), Err(Reason::MethodNotAllowed));
     }
 }

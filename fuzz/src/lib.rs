@@ -183,8 +183,13 @@ pub fn evaluate_mutated(data: &[u8]) {
         for e in &o.effects {
             let v = e.to_value();
             let t = v.get("type").and_then(Value::as_str).unwrap_or_default();
+            let lobby_lifted = t == "systemMessage"
+                && matches!(
+                    v.get("message").and_then(Value::as_str),
+                    Some("lobby_timer_reached" | "breakout_rooms_started")
+                );
             assert!(
-                t == "storeRecordingConsent" || t == "ensureOneToOneFilled",
+                t == "storeRecordingConsent" || t == "ensureOneToOneFilled" || lobby_lifted,
                 "a failure with the effect {}",
                 v.to_json()
             );
@@ -234,7 +239,7 @@ pub fn evaluate_mutated(data: &[u8]) {
     }
 
     // The lobby holds back every non-moderator without LOBBY_IGNORE.
-    if matches!(route.endpoint, Endpoint::Peers | Endpoint::Join) && o.status == 200 && model.room.lobby_active(now) {
+    if matches!(route.endpoint, Endpoint::Peers | Endpoint::Join) && o.status == 200 && lobby_holds(&model.room, now) {
         assert!(moderator || perm.contains(Permissions::LOBBY_IGNORE), "passed the lobby: {out}");
     }
 
@@ -264,4 +269,10 @@ pub fn evaluate_mutated(data: &[u8]) {
             }
         }
     }
+}
+
+/// The lobby still applies after the server read it: on, and its timer not yet
+/// passed in a conversation where the server may lift it.
+fn lobby_holds(room: &talk_call_rules::model::Room, now: i64) -> bool {
+    room.lobby_state != 0 && !(room.lobby_timer_expired(now) && room.lobby_settable())
 }

@@ -95,10 +95,10 @@ pub fn change_in_call(cx: &mut Ctx, caller: &Caller, si: usize, flags: InCall) -
     } else if is_phone {
         cx.clear_attendee_call_id(caller.attendee);
     }
-    if old != flags {
-        let id = cx.state.sessions[si].session_id.clone();
-        cx.effect(Effect::SignalingInCall { session_ids: vec![id], in_call: flags.column() });
-    }
+    // The in-call event fires on every change request, equal flags included, and
+    // the signaling listener passes each one on.
+    let id = cx.state.sessions[si].session_id.clone();
+    cx.effect(Effect::SignalingInCall { session_ids: vec![id], in_call: flags.column() });
 
     if joining {
         // The message looks at fresh sessions (before this one joined); the
@@ -119,30 +119,30 @@ pub fn change_in_call(cx: &mut Ctx, caller: &Caller, si: usize, flags: InCall) -
 /// attendees with call notifications on who are not already in the call, except
 /// the caller; while the lobby is on only moderators and users whose own
 /// permissions include LOBBY_IGNORE. None for silent calls and file conversations.
+/// Picking the recipients reads the lobby state, which resets an expired timer.
 fn notify_call_started(cx: &mut Ctx, caller: &Caller) {
     let silent = cx.params.silent;
+    if silent || cx.state.room.object_type == OBJECT_TYPE_FILE {
+        cx.effect(Effect::NotifyCallStarted { attendee_ids: Vec::new(), silent });
+        return;
+    }
+    let lobby = cx.read_lobby_state() != 0;
     let st = &cx.state;
     let me = st.attendees[caller.attendee].attendee_id;
-    let lobby = st.room.lobby_active(cx.now);
     let mut in_call = vec![false; st.attendees.len()];
     for s in st.sessions.iter().filter(|s| s.in_call_fresh(cx.now)) {
         if let Some(i) = st.attendee_pos(s.attendee_id) {
             in_call[i] = true;
         }
     }
-    let recipients = if silent || st.room.object_type == OBJECT_TYPE_FILE {
-        Vec::new()
-    } else {
-        st.attendees
-            .iter()
-            .zip(in_call)
-            .filter(|(a, in_call)| !in_call && a.attendee_id != me && a.is_user() && a.notification_calls == 1)
-            .map(|(a, _)| a)
-            .filter(|a| {
-                !lobby || a.participant_type.is_moderator() || a.permissions.contains(Permissions::LOBBY_IGNORE)
-            })
-            .map(|a| a.attendee_id)
-            .collect()
-    };
+    let recipients = st
+        .attendees
+        .iter()
+        .zip(in_call)
+        .filter(|(a, in_call)| !in_call && a.attendee_id != me && a.is_user() && a.notification_calls == 1)
+        .map(|(a, _)| a)
+        .filter(|a| !lobby || a.participant_type.is_moderator() || a.permissions.contains(Permissions::LOBBY_IGNORE))
+        .map(|a| a.attendee_id)
+        .collect();
     cx.effect(Effect::NotifyCallStarted { attendee_ids: recipients, silent });
 }

@@ -3,7 +3,7 @@
 use crate::call_end;
 use crate::context::{Caller, Ctx};
 use crate::endpoint::join::change_in_call;
-use crate::model::{Attendee, InCall};
+use crate::model::{Attendee, InCall, ACTOR_PHONES};
 use crate::outcome::{Effect, Outcome, Reason};
 
 pub fn run(cx: &mut Ctx, caller: &Caller) -> Outcome {
@@ -34,6 +34,12 @@ fn end_for_everyone(cx: &mut Ctx, caller: &Caller) {
         if !cx.state.sessions[i].in_call.is_empty() {
             cx.set_session_in_call(i, InCall::DISCONNECTED);
             left.push(cx.state.sessions[i].session_id.clone());
+            // Each session leaves through changeInCall: a phone forgets its call id.
+            if let Some(a) = cx.state.attendee_pos(cx.state.sessions[i].attendee_id) {
+                if cx.state.attendees[a].actor_type == ACTOR_PHONES {
+                    cx.clear_attendee_call_id(a);
+                }
+            }
         }
     }
     if !left.is_empty() {

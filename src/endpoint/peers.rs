@@ -15,8 +15,9 @@ pub fn run(cx: &Ctx) -> Outcome {
         .filter(|s| s.in_call_fresh(cx.now))
         .filter_map(|s| {
             let a = st.attendee(s.attendee_id)?;
-            // Users: stored name, else the user manager's, else the user id.
-            let name = if a.is_user() && a.display_name.is_empty() {
+            // Users: stored name when PHP finds it truthy (not "" and not "0"), else
+            // the user manager's, else the user id. Others: as stored.
+            let name = if a.is_user() && (a.display_name.is_empty() || a.display_name == "0") {
                 st.user_display_name(&a.actor_id).unwrap_or(&a.actor_id)
             } else {
                 &a.display_name
