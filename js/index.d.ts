@@ -32,7 +32,7 @@ export type Reason =
 	| 'bad-input';
 
 /** HTTP method of a request (any other method answers 405 or 404). */
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | (string & {});
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE' | (string & {});
 
 /** 1 one-to-one, 2 group, 3 public, 4 changelog, 5 former one-to-one, 6 note-to-self. */
 export type RoomType = 1 | 2 | 3 | 4 | 5 | 6;
@@ -80,7 +80,7 @@ export interface Actor {
 	userId?: string | null;
 	/** The room session id the caller's cookie holds; absent when none. */
 	sessionId?: string | null;
-	/** Used only with `config.allowedGroups`. */
+	/** Used with `config.allowedGroups`, and `guest_app` marks a guests-app user (not offered `listable` 1 conversations). */
 	groups?: string[];
 	[field: string]: unknown;
 }
@@ -93,6 +93,12 @@ export interface Request {
 	actor?: Actor | null;
 	/** Server time, unix seconds. */
 	now: UnixTime;
+	/**
+	 * The request's Content-Type (default `application/json`). Only `application/x-www-form-urlencoded`
+	 * changes anything: then (and for GET) the string "false" is false for boolean parameters;
+	 * otherwise the server's dispatcher makes every non-empty string but "0" true.
+	 */
+	contentType?: string;
 	[field: string]: unknown;
 }
 
@@ -128,6 +134,8 @@ export interface Room {
 	callRecording: number;
 	breakoutRoomMode: number;
 	breakoutRoomStatus: number;
+	/** 0 participants only (default), 1 regular users, 2 everyone: who may find a non-public conversation they are not in. */
+	listable?: 0 | 1 | 2;
 	[field: string]: unknown;
 }
 

@@ -42,3 +42,39 @@ pub fn end(cx: &mut Ctx, caller: &Caller, for_everyone: bool) {
     };
     cx.effect(Effect::SystemMessage { message, actor_type, actor_id, silent: None });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Actor, Params, Request};
+
+    fn ended_with(room_type: i64) -> Vec<Effect> {
+        let text = format!(
+            r#"{{"room":{{"token":"abcd","type":{room_type},"activeSince":100,"callFlag":7}},
+            "attendees":[{{"attendeeId":1,"actorType":"users","actorId":"alice","participantType":1,"lastJoinedCall":100}},
+                         {{"attendeeId":2,"actorType":"users","actorId":"bob","participantType":1}}],
+            "sessions":[{{"sessionId":"a","attendeeId":1,"inCall":0,"lastPing":100}}]}}"#
+        );
+        let st = crate::input::state_text(&text).unwrap();
+        let request = Request { actor: Actor::default(), now: 110 };
+        let mut cx = Ctx::new(&st, &request, Params::default());
+        let caller = Caller { attendee: 0, session: Some(0), permissions: crate::model::Permissions::MAX_DEFAULT };
+        after_leave(&mut cx, &caller);
+        cx.effects
+    }
+
+    // Activity\Listener::generateCallActivity(): one-to-one and former one-to-one
+    // calls that only one user joined were missed. (A former one-to-one call is
+    // not left through the call API, whose changeInCall refuses that type, but
+    // the routine also ends calls when sessions leave the conversation.)
+    #[test]
+    fn missed_in_one_to_one_and_former_one_to_one() {
+        let message = |t| match ended_with(t).last() {
+            Some(Effect::SystemMessage { message, .. }) => *message,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(message(1), "call_missed");
+        assert_eq!(message(5), "call_missed");
+        assert_eq!(message(2), "call_ended");
+    }
+}

@@ -19,10 +19,9 @@ pub fn run(cx: &mut Ctx, caller: &Caller, flags: i64) -> Outcome {
         return Outcome::empty(400, Reason::FlagsWithoutInCall);
     }
     let flags = strip_flags(flags, caller.permissions);
-    if cx.state.sessions[si].in_call != flags {
-        cx.set_session_in_call(si, flags);
-        let id = cx.state.sessions[si].session_id.clone();
-        cx.effect(Effect::SignalingInCall { session_ids: vec![id], in_call: flags.column() });
-    }
+    cx.set_session_in_call(si, flags);
+    // updateCallFlags fires its event even when the flags are unchanged.
+    let id = cx.state.sessions[si].session_id.clone();
+    cx.effect(Effect::SignalingInCall { session_ids: vec![id], in_call: flags.column() });
     Outcome::empty(200, Reason::Ok)
 }
