@@ -72,8 +72,6 @@ export class TalkCallRulesError extends Error {
 	}
 }
 
-const WASM_FILE = 'talk_call_rules_bg.wasm';
-
 /** @type {'idle' | 'ready' | 'trapped'} */
 let status = 'idle';
 /** @type {Promise<boolean> | null} */
@@ -90,7 +88,10 @@ const isNode = typeof process === 'object' && process !== null
 	&& typeof process.versions.node === 'string';
 
 function defaultUrl() {
-	return new URL(`../pkg/${WASM_FILE}`, import.meta.url);
+	// A literal on purpose: bundlers (webpack, Vite) turn `new URL('literal', import.meta.url)` into
+	// the one asset, while a template with a variable makes them emit every file of pkg/ (the glue
+	// and its .d.ts included) as extra assets.
+	return new URL('../pkg/talk_call_rules_bg.wasm', import.meta.url);
 }
 
 async function nodeReadFile(url) {
