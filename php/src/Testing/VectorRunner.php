@@ -149,6 +149,33 @@ final class VectorRunner
 
     private function runCase(mixed $case): void
     {
+        $this->walk($case, function (int $n, object $step, mixed $state): mixed {
+            $outcome = json_decode($this->rules->evaluateJson(self::json($step->request), self::json($state)), false, 100000);
+            try {
+                $this->check($outcome, $step->expect, $state);
+            } catch (VectorFailure $e) {
+                throw new VectorFailure("step {$n} (" . self::describe($step->request) . "): {$e->getMessage()}");
+            }
+            $mutations = self::get($outcome, 'mutations') ?? [];
+            try {
+                return $this->apply($state, $mutations);
+            } catch (VectorFailure $e) {
+                throw new VectorFailure("step {$n}: {$e->getMessage()}");
+            }
+        });
+    }
+
+    /**
+     * Walks a case's steps over its running state: fixture steps edit the state here,
+     * and each request step goes to $visit(int $n, object $step, mixed $state), which
+     * returns the state after that step. One walk serves the conformance checks and any
+     * other host test that must see the same states (e.g. the storage round trip).
+     *
+     * @param callable(int, object, mixed): mixed $visit
+     * @throws VectorFailure
+     */
+    public function walk(mixed $case, callable $visit): void
+    {
         if (!is_object($case) || !property_exists($case, 'state')) {
             throw new VectorFailure('case without state');
         }
@@ -178,18 +205,7 @@ final class VectorRunner
             if (!property_exists($step, 'expect')) {
                 throw new VectorFailure("step {$n}: no expect");
             }
-            $outcome = json_decode($this->rules->evaluateJson(self::json($step->request), self::json($state)), false, 100000);
-            try {
-                $this->check($outcome, $step->expect, $state);
-            } catch (VectorFailure $e) {
-                throw new VectorFailure("step {$n} (" . self::describe($step->request) . "): {$e->getMessage()}");
-            }
-            $mutations = self::get($outcome, 'mutations') ?? [];
-            try {
-                $state = $this->apply($state, $mutations);
-            } catch (VectorFailure $e) {
-                throw new VectorFailure("step {$n}: {$e->getMessage()}");
-            }
+            $state = $visit($n, $step, self::copy($state));
         }
     }
 
