@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepares the PHP bridge's runtime (idempotent):
-#  - installs php-cli (with FFI) and phpunit through apt-get, only when missing;
+#  - installs php-cli (with FFI), phpunit and php-sqlite3 (pdo_sqlite, for the storage tests)
+#    through apt-get, only when missing;
 #  - builds the wasm C-API runtime library (wasmi, from crates.io) only when it is missing
 #    or its inputs (php/runtime/Cargo.toml, Cargo.lock, src/) changed.
 # Also writes talk-call-rules-ffi.h beside it (for ffi.preload=).
@@ -36,6 +37,10 @@ elif ! php -r 'exit(extension_loaded("ffi") ? 0 : 1);' 2>/dev/null; then
 fi
 if ! command -v phpunit >/dev/null 2>&1; then
   need+=(phpunit)
+fi
+# The storage classes' tests run against SQLite through PDO.
+if ! php -r 'exit(extension_loaded("pdo_sqlite") ? 0 : 1);' 2>/dev/null; then
+  need+=(php-sqlite3)
 fi
 if [[ -n "${need_cmake:-}" ]] && ! command -v cmake >/dev/null 2>&1; then
   need+=(cmake)
