@@ -10,3 +10,4 @@ declare(strict_types=1);
 require dirname(__DIR__) . '/autoload.php';
 require __DIR__ . '/Support/TinyWasm.php';
 require __DIR__ . '/Support/Probe.php';
+require __DIR__ . '/Support/TalkDatabase.php';

@@ -1,0 +1,208 @@
+<?php
+
+declare(strict_types=1);
+
+namespace OCA\TalkCallRules\Storage;
+
+/**
+ * The one map between the State's camelCase fields and the columns of Talk's tables
+ * (spreed's migrations: `talk_rooms`, `talk_attendees`, `talk_sessions`), with the
+ * conversion each column needs. StateLoader reads with it and MutationWriter writes
+ * with it, so a field read is always written back to the same column the same way.
+ * Column names in SQL only ever come from here, never from a caller.
+ *
+ * @internal
+ */
+final class Columns
+{
+    /** An integer column; NULL (only nullable ones hold it) reads as the column's default. */
+    public const INT = 'int';
+    /** DATETIME, NULL allowed: unix seconds (UTC) or null in the State. */
+    public const DATETIME = 'datetime';
+    /** Unix seconds in an INTEGER NOT NULL DEFAULT 0 column: 0 means "never" (null in the State). */
+    public const UNIX_OR_ZERO = 'unix-or-zero';
+    /** A nullable string whose NULL the rules read as '' (display name, object type). */
+    public const TEXT_OR_EMPTY = 'text-or-empty';
+    /** A nullable string kept as it is: NULL stays null, '' stays ''. */
+    public const TEXT = 'text';
+
+    public const ROOMS = 'talk_rooms';
+    public const ATTENDEES = 'talk_attendees';
+    public const SESSIONS = 'talk_sessions';
+
+    /**
+     * Writable fields of each table: field => [column, kind, default].
+     * Identifiers (token, attendee id and actor, session id and attendee) are read
+     * separately and are never written: a mutation cannot move a row.
+     */
+    private const FIELDS = [
+        self::ROOMS => [
+            'type' => ['type', self::INT, 0],
+            'readOnly' => ['read_only', self::INT, 0],
+            'listable' => ['listable', self::INT, 0],
+            'lobbyState' => ['lobby_state', self::INT, 0],
+            'lobbyTimer' => ['lobby_timer', self::DATETIME, null],
+            'objectType' => ['object_type', self::TEXT_OR_EMPTY, ''],
+            'callFlag' => ['call_flag', self::INT, 0],
+            'activeSince' => ['active_since', self::DATETIME, null],
+            'activeGuests' => ['active_guests', self::INT, 0],
+            'defaultPermissions' => ['default_permissions', self::INT, 0],
+            'callPermissions' => ['call_permissions', self::INT, 0],
+            'recordingConsent' => ['recording_consent', self::INT, 0],
+            'callRecording' => ['call_recording', self::INT, 0],
+            'breakoutRoomMode' => ['breakout_room_mode', self::INT, 0],
+            'breakoutRoomStatus' => ['breakout_room_status', self::INT, 0],
+        ],
+        self::ATTENDEES => [
+            'displayName' => ['display_name', self::TEXT_OR_EMPTY, ''],
+            'participantType' => ['participant_type', self::INT, 0],
+            'permissions' => ['permissions', self::INT, 0],
+            'lastJoinedCall' => ['last_joined_call', self::UNIX_OR_ZERO, null],
+            'notificationCalls' => ['notification_calls', self::INT, 1],
+            'phoneNumber' => ['phone_number', self::TEXT, null],
+            'callId' => ['call_id', self::TEXT, null],
+        ],
+        self::SESSIONS => [
+            'inCall' => ['in_call', self::INT, 0],
+            'lastPing' => ['last_ping', self::INT, 0],
+        ],
+    ];
+
+    /** The datetime text every database Nextcloud supports gives back (fractions tolerated). */
+    private const DATETIME_TEXT = '/^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?$/';
+
+    /** @return array<string, array{0:string,1:string,2:mixed}> field => [column, kind, default] */
+    public static function fields(string $table): array
+    {
+        return self::FIELDS[$table];
+    }
+
+    /** @return array{0:string,1:string,2:mixed}|null [column, kind, default] of a writable field */
+    public static function field(string $table, string $field): ?array
+    {
+        return self::FIELDS[$table][$field] ?? null;
+    }
+
+    /** `prefix` + table, once the prefix is known to be a plain identifier part. */
+    public static function table(string $prefix, string $table): string
+    {
+        return $prefix . $table;
+    }
+
+    /** Table prefixes are identifiers in SQL: only letters, digits and underscores pass. */
+    public static function checkPrefix(string $prefix): string
+    {
+        if (preg_match('/^[A-Za-z0-9_]*$/', $prefix) !== 1) {
+            throw new \InvalidArgumentException("talk-call-rules storage: the table prefix \"{$prefix}\" may only hold letters, digits and underscores");
+        }
+        return $prefix;
+    }
+
+    // ---- column → State ----
+
+    /** A stored value as the State carries it. */
+    public static function read(string $kind, mixed $value, mixed $default, string $where): mixed
+    {
+        return match ($kind) {
+            self::INT => $value === null ? $default : self::int($value, $where),
+            self::DATETIME => $value === null ? null : self::unixFromDatetime($value, $where),
+            self::UNIX_OR_ZERO => ($value === null || self::int($value, $where) === 0) ? null : self::int($value, $where),
+            self::TEXT_OR_EMPTY => $value === null ? '' : self::text($value, $where),
+            self::TEXT => $value === null ? null : self::text($value, $where),
+        };
+    }
+
+    /** An integer from a driver that may hand back integers as text. */
+    public static function int(mixed $value, string $where): int
+    {
+        if (is_int($value)) {
+            return $value;
+        }
+        if (is_string($value) && preg_match('/^-?\d{1,19}$/', $value) === 1) {
+            $i = (int) $value;
+            if ((string) $i === $value) {
+                return $i;
+            }
+        }
+        if (is_bool($value)) {
+            return (int) $value;
+        }
+        throw new StorageException(StorageException::BAD_ROW, "{$where}: " . self::show($value) . ' is not an integer');
+    }
+
+    private static function text(mixed $value, string $where): string
+    {
+        if (is_string($value)) {
+            return $value;
+        }
+        if (is_int($value)) {
+            return (string) $value;
+        }
+        throw new StorageException(StorageException::BAD_ROW, "{$where}: " . self::show($value) . ' is not text');
+    }
+
+    /**
+     * Nextcloud keeps datetimes in UTC ('Y-m-d H:i:s', the server runs with the UTC
+     * default time zone), so the text is read as UTC whatever PHP's zone is here.
+     */
+    public static function unixFromDatetime(mixed $value, string $where): int
+    {
+        if ($value instanceof \DateTimeInterface) {
+            return $value->getTimestamp();
+        }
+        if (!is_string($value) || preg_match(self::DATETIME_TEXT, $value, $m) !== 1) {
+            throw new StorageException(StorageException::BAD_ROW, "{$where}: " . self::show($value) . ' is not a datetime (Y-m-d H:i:s)');
+        }
+        $dt = \DateTimeImmutable::createFromFormat('!Y-m-d H:i:s', "{$m[1]} {$m[2]}", new \DateTimeZone('UTC'));
+        $errors = \DateTimeImmutable::getLastErrors();
+        if ($dt === false || (is_array($errors) && ($errors['warning_count'] > 0 || $errors['error_count'] > 0))) {
+            throw new StorageException(StorageException::BAD_ROW, "{$where}: " . self::show($value) . ' is not a valid date and time');
+        }
+        $t = $dt->getTimestamp();
+        if ($t < 0) {
+            throw new StorageException(StorageException::BAD_ROW, "{$where}: " . self::show($value) . ' lies before 1970');
+        }
+        return $t;
+    }
+
+    // ---- State → column ----
+
+    /**
+     * The value to bind for a State value, or an error text when the value does not fit.
+     *
+     * @return array{0:bool,1:mixed} [ok, value or error]
+     */
+    public static function write(string $kind, mixed $value): array
+    {
+        switch ($kind) {
+            case self::INT:
+                return is_int($value) ? [true, $value] : [false, 'an integer'];
+            case self::DATETIME:
+                if ($value === null) {
+                    return [true, null];
+                }
+                return is_int($value) && $value >= 0 ? [true, self::datetimeFromUnix($value)] : [false, 'unix seconds (an integer >= 0) or null'];
+            case self::UNIX_OR_ZERO:
+                if ($value === null) {
+                    return [true, 0];
+                }
+                return is_int($value) && $value >= 0 ? [true, $value] : [false, 'unix seconds (an integer >= 0) or null'];
+            default:
+                return $value === null || is_string($value) ? [true, $value] : [false, 'a string or null'];
+        }
+    }
+
+    /** Unix seconds as the UTC datetime text Nextcloud stores. */
+    public static function datetimeFromUnix(int $unix): string
+    {
+        return gmdate('Y-m-d H:i:s', $unix);
+    }
+
+    /** A short rendering of a value for error messages. */
+    public static function show(mixed $value): string
+    {
+        $s = json_encode($value, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_PARTIAL_OUTPUT_ON_ERROR);
+        $s = is_string($s) ? $s : get_debug_type($value);
+        return strlen($s) > 80 ? substr($s, 0, 77) . '...' : $s;
+    }
+}
