@@ -83,12 +83,6 @@ final class Columns
         return self::FIELDS[$table][$field] ?? null;
     }
 
-    /** `prefix` + table, once the prefix is known to be a plain identifier part. */
-    public static function table(string $prefix, string $table): string
-    {
-        return $prefix . $table;
-    }
-
     /** Table prefixes are identifiers in SQL: only letters, digits and underscores pass. */
     public static function checkPrefix(string $prefix): string
     {
@@ -106,10 +100,18 @@ final class Columns
         return match ($kind) {
             self::INT => $value === null ? $default : self::int($value, $where),
             self::DATETIME => $value === null ? null : self::unixFromDatetime($value, $where),
-            self::UNIX_OR_ZERO => ($value === null || self::int($value, $where) === 0) ? null : self::int($value, $where),
+            self::UNIX_OR_ZERO => self::unixOrNull($value === null ? 0 : self::int($value, $where), $where),
             self::TEXT_OR_EMPTY => $value === null ? '' : self::text($value, $where),
             self::TEXT => $value === null ? null : self::text($value, $where),
         };
+    }
+
+    private static function unixOrNull(int $unix, string $where): ?int
+    {
+        if ($unix < 0) {
+            throw new StorageException(StorageException::BAD_ROW, "{$where}: {$unix} is not unix seconds");
+        }
+        return $unix === 0 ? null : $unix;
     }
 
     /** An integer from a driver that may hand back integers as text. */

@@ -253,6 +253,6 @@ final class MutationWriter
 
     private function table(string $table): string
     {
-        return Columns::table($this->prefix, $table);
+        return $this->prefix . $table;
     }
 }

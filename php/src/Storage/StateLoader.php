@@ -228,7 +228,7 @@ final class StateLoader
 
     private function table(string $table): string
     {
-        return Columns::table($this->prefix, $table);
+        return $this->prefix . $table;
     }
 
     /** @param array<string, array{0:string,1:string,2:mixed}> $fields */
