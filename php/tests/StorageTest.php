@@ -13,10 +13,11 @@ use OCA\TalkCallRules\Tests\Support\TalkDatabase;
 use PHPUnit\Framework\TestCase;
 
 /**
- * StateLoader and MutationWriter against Talk's tables in SQLite: every vector step
- * that expects a state goes through the database (rows seeded from the running state,
- * loaded, evaluated, written, read back), plus the all-or-nothing writes, the
- * State → rows → State round trip, UTC datetimes, prefixes and the app config mapping.
+ * StateLoader and MutationWriter against Talk's tables in SQLite: every vector request
+ * step whose state the tables can hold — each one that expects a state among them — goes
+ * through the database (rows seeded from the running state, loaded, evaluated, written,
+ * read back), plus the all-or-nothing writes, the State → rows → State round trip, UTC
+ * datetimes, prefixes and the app config mapping.
  */
 final class StorageTest extends TestCase
 {
