@@ -491,3 +491,199 @@ export declare function explainJson(outcomeJson: string): string;
 
 /** Narrows the result of `apply` or `allowedActions`. */
 export declare function isOutcome<T extends object>(value: T | Outcome): value is Outcome;
+
+// ---------------------------------------------------------------------------------------------
+// stateFromTalk: the State from what the spreed frontend holds (js/talk-state.mjs)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The conversation as `GET /room/{token}` (Room API v4, Talk 18) sends it to the caller; only the
+ * fields the adapter reads are listed. Non-participants get the same object with `attendeeId` 0.
+ */
+export interface TalkConversation {
+	token: string;
+	type: RoomType;
+	/** 0 when the caller is not a participant. */
+	attendeeId?: number;
+	actorType?: ActorType;
+	actorId?: string;
+	displayName?: string;
+	participantType?: ParticipantType;
+	/** The caller's effective permissions (moderators 254). */
+	permissions?: Permissions;
+	/** The caller's own attendee permissions. */
+	attendeePermissions?: Permissions;
+	callPermissions?: Permissions;
+	defaultPermissions?: Permissions;
+	/** The caller's session: `'0'` when none. */
+	sessionId?: string;
+	/** In-call flags of the caller's session. */
+	participantFlags?: CallFlags;
+	/** Last ping of the caller's session. */
+	lastPing?: UnixTime;
+	readOnly?: 0 | 1;
+	/** As the server read it: an expired timer is reset while the conversation is formatted. */
+	lobbyState?: 0 | 1;
+	/** 0 when none. */
+	lobbyTimer?: UnixTime;
+	hasCall?: boolean;
+	callFlag?: CallFlags;
+	/** `activeSince` as a timestamp, 0 when no call (capability `recording-v1`). */
+	callStartTime?: UnixTime;
+	/** Talk's own answer for this caller; false (uninformative) while the lobby holds them. */
+	canStartCall?: boolean;
+	objectType?: string;
+	listable?: 0 | 1 | 2;
+	/** 1 when this caller must consent before joining (capability `recording-consent`, Talk 18). */
+	recordingConsent?: 0 | 1 | 2;
+	callRecording?: number;
+	notificationCalls?: 0 | 1;
+	breakoutRoomMode?: number;
+	breakoutRoomStatus?: number;
+	[field: string]: unknown;
+}
+
+/** One entry of `GET /room/{token}/participants` (Talk 18): one per attendee, sessions combined. */
+export interface TalkParticipant {
+	attendeeId: number;
+	actorType: ActorType;
+	actorId: string;
+	displayName?: string;
+	participantType: ParticipantType;
+	/** In-call flags of the listed sessions, OR-ed. */
+	inCall?: CallFlags;
+	/** The newest ping of the listed sessions. */
+	lastPing?: UnixTime;
+	/** Listed sessions (sessions idle for more than 100 s after the first are left out). */
+	sessionIds?: string[];
+	/** Effective permissions. */
+	permissions?: Permissions;
+	attendeePermissions?: Permissions;
+	/** Only for moderators (capability `sip-support-dialout`); '' otherwise. */
+	phoneNumber?: string;
+	callId?: string;
+	[field: string]: unknown;
+}
+
+/** The capabilities (`getCapabilities()`), whole or only their `spreed` part. */
+export interface TalkCapabilities {
+	spreed?: TalkCapabilities;
+	features?: string[];
+	config?: {
+		call?: {
+			/** false when `start_calls` is "no one". */
+			enabled?: boolean;
+			/** The effective requirement: 0, 1, or 2 (per conversation). */
+			'recording-consent'?: 0 | 1 | 2;
+			'sip-dialout-enabled'?: boolean;
+			[field: string]: unknown;
+		};
+		[field: string]: unknown;
+	};
+	[field: string]: unknown;
+}
+
+/** `GET /signaling/settings`: only `signalingMode` is read. */
+export interface TalkSignalingSettings {
+	signalingMode?: 'internal' | 'external' | 'conversation_cluster' | (string & {});
+	[field: string]: unknown;
+}
+
+export interface TalkInput {
+	conversation: TalkConversation;
+	/** null or absent when the list is not available (guests get 403, the lobby 412). */
+	participants?: TalkParticipant[] | null;
+	capabilities?: TalkCapabilities | [] | null;
+	/** `getCurrentUser()` of @nextcloud/auth; null for guests. */
+	currentUser?: { uid: string; [field: string]: unknown } | null;
+	/** Without it, dial-out answers (501 or 201) are uncertain. */
+	signalingSettings?: TalkSignalingSettings | null;
+	/** The server's time as the client estimates it, unix seconds. */
+	now: UnixTime;
+	/** How far (seconds, default 0) the server's clock may be from `now`: answers that flip within it are uncertain. */
+	clockSkew?: number;
+}
+
+/** What hidden data an answer may depend on. */
+export type TalkHidden =
+	/** Whether some other session is in the call with a fresh ping (the list combines an attendee's sessions and leaves some out). */
+	| 'other-sessions-ping'
+	/** Whether a ring target has a session flagged in the call that the list leaves out. */
+	| 'target-sessions'
+	/** What an attendee id outside the list names (evaluateFromTalk only). */
+	| 'target-attendee'
+	/** The start_calls setting, when neither `canStartCall` nor the capabilities tell it. */
+	| 'start-calls'
+	/** Whether an external signaling server is configured (dial-out). */
+	| 'signaling-mode'
+	/** Whether consent is required, when the conversation does not say. */
+	| 'recording-consent'
+	/** The server's clock, within `clockSkew`. */
+	| 'server-clock';
+
+/** What the view could not see; the facts the answers are re-checked against. */
+export interface TalkUncertainty {
+	/** Every hidden input that may change some answer of this view. */
+	dependsOn: TalkHidden[];
+	participantsKnown: boolean;
+	/** true: a session is certainly in the call with a fresh ping; null: the view cannot tell. */
+	freshCallSession: true | null;
+	freshCallCauses: TalkHidden[];
+	/** Per listed user: is one of their sessions flagged in the call (null: cannot tell). */
+	targetsInCall: Record<number, boolean | null>;
+	/** start_calls values that give the caller the same answers as the view (the first is used). */
+	startCalls: Array<0 | 1 | 2 | 3>;
+	signaling: 'internal' | 'external' | null;
+	recordingConsent: 0 | 1 | 2 | null;
+	clockSkew: number;
+}
+
+export interface TalkView {
+	/** null when the input was bad (see `error`). */
+	state: State | null;
+	actor: Actor | null;
+	now: UnixTime | null;
+	uncertain: TalkUncertainty | null;
+	error: { reason: 'bad-input'; detail: string } | null;
+}
+
+/** `certain: false` answers say what hidden data could change them. */
+export type Certainty = { certain: true; dependsOn?: undefined } | { certain: false; dependsOn: TalkHidden[] };
+
+export type TalkActionAnswer = ActionAnswer & Certainty;
+
+export interface TalkAllowedActions {
+	caller: CallerInfo | null;
+	join: JoinAnswer & Certainty;
+	updateFlags: TalkActionAnswer;
+	leave: TalkActionAnswer;
+	endForEveryone: TalkActionAnswer;
+	peers: TalkActionAnswer;
+	ring: Array<TargetAnswer & Certainty>;
+	dialOut: Array<TargetAnswer & Certainty>;
+	/** Every entry is certain. */
+	certain: boolean;
+	/** Union of the entries' `dependsOn`. */
+	dependsOn: TalkHidden[];
+}
+
+/** A request without actor and clock: the view's are used. */
+export interface TalkRequest {
+	method: HttpMethod;
+	path: string;
+	body?: RequestBody | null;
+	contentType?: string;
+	[field: string]: unknown;
+}
+
+export declare const TALK_HIDDEN: readonly TalkHidden[];
+
+/** The State, Actor and clock for the caller from what the frontend holds. Never throws for bad data. */
+export declare function stateFromTalk(input: TalkInput): TalkView;
+/** `allowedActions` for the view's caller, each answer marked certain or not; bad-input Outcome on a bad view. */
+export declare function allowedActionsFromTalk(
+	view: TalkView,
+	options?: AllowedActionsOptions | null,
+): TalkAllowedActions | Outcome;
+/** `evaluate` of `request` as the view's caller at the view's clock, marked certain or not. */
+export declare function evaluateFromTalk(view: TalkView, request: TalkRequest): Outcome & Certainty;

@@ -467,3 +467,7 @@ export function ocsJson(outcomeJson) {
 export function versionJson() {
 	return guard(glue.versionJson, []);
 }
+
+// The State from what the spreed frontend holds (conversation, participants, capabilities), with
+// the answers hidden data could still change marked: see talk-state.mjs.
+export { stateFromTalk, allowedActionsFromTalk, evaluateFromTalk, TALK_HIDDEN } from './talk-state.mjs';
