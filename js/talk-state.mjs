@@ -326,7 +326,8 @@ function build(input) {
 		const actorType = string(c, 'actorType', at, { nonEmpty: true });
 		const actorId = string(c, 'actorId', at, { nonEmpty: true });
 		const raw = int(c, 'attendeePermissions', at, { min: INT32_MIN, max: INT32_MAX, fallback: 0 });
-		caller = attendeeRow(attendeeId, actorType, actorId, string(c, 'displayName', at, { fallback: '' }),
+		// The conversation's `displayName` is the conversation's; the caller's comes from the list.
+		caller = attendeeRow(attendeeId, actorType, actorId, '',
 			participantType, moderator ? raw : permissions,
 			{ notificationCalls: int(c, 'notificationCalls', at, { max: 1, fallback: 1 }) });
 		attendees.push(caller);
@@ -354,6 +355,7 @@ function build(input) {
 		for (const e of entries) {
 			if (e.attendeeId === attendeeId) {
 				// The caller: their row comes from the conversation; only their other sessions count.
+				caller.displayName = e.displayName;
 				if (sessionId === '0') {
 					continue;
 				}

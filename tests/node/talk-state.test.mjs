@@ -1,0 +1,399 @@
+// Property test of stateFromTalk (js/talk-state.mjs): for random stored rows and a random caller,
+// render what the Talk 18 server sends that caller (tests/node/talk18-api.mjs), rebuild the State
+// from it, and require every decision of the caller to equal the decision from the rows — or to
+// be marked `certain: false`. Seeded (TCR_SEED, default below) so a failure is reproducible;
+// TCR_STATES sets the number of states. Prints the share of uncertain decisions.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+
+import {
+	init, allowedActions, evaluate, isOutcome, stateFromTalk, allowedActionsFromTalk, evaluateFromTalk, TALK_HIDDEN,
+} from '../../js/index.mjs';
+import { renderTalkApi } from './talk18-api.mjs';
+
+const SEED = Number(process.env.TCR_SEED ?? 20231122);
+const STATES = Number(process.env.TCR_STATES ?? 2000);
+const SKEWED_STATES = Math.ceil(STATES / 4);
+const NOW = 1700000000;
+const SINGLE = ['join', 'updateFlags', 'leave', 'endForEveryone', 'peers'];
+
+/** mulberry32: a small seeded PRNG. */
+function prng(seed) {
+	let a = seed >>> 0;
+	const next = () => {
+		a = (a + 0x6d2b79f5) >>> 0;
+		let t = a;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+	const int = (lo, hi) => lo + Math.floor(next() * (hi - lo + 1));
+	const pick = (list) => list[Math.floor(next() * list.length)];
+	const chance = (p) => next() < p;
+	return { int, pick, chance };
+}
+
+function customPermissions(r) {
+	// Every combination of the bits, with CUSTOM (1) as the server stores custom sets — or without.
+	return r.int(0, 255) | (r.chance(0.8) ? 1 : 0);
+}
+
+/** Random stored rows: every room type, lobby and timers, read-only, consent, start_calls, groups, sessions. */
+function randomState(r, now) {
+	const type = r.pick([1, 2, 2, 3, 3, 3, 4, 5, 6]);
+	const objectType = type === 3 ? r.pick(['', '', '', 'share:password', 'room', 'file'])
+		: type === 2 ? r.pick(['', '', 'room', 'file']) : r.pick(['', '', 'file']);
+	const lobbyState = r.chance(type === 2 || type === 3 ? 0.4 : 0.15) ? 1 : 0;
+	const lobbyTimer = r.pick([null, null, null, now + r.int(1, 600), now - r.int(0, 600), now, now + 1]);
+	const attendees = [];
+	const sessions = [];
+	const users = {};
+	let id = r.int(1, 1000);
+	const n = r.int(1, 7);
+	let sessionSeq = 0;
+	for (let i = 0; i < n; i += 1) {
+		id += r.int(1, 3);
+		let actorType = r.pick(['users', 'users', 'users', 'users', 'users', 'guests', 'guests', 'groups', 'circles',
+			'emails', 'phones', 'phones', 'federated_users', 'bridged']);
+		if ((actorType === 'guests' || actorType === 'emails') && type !== 3 && r.chance(0.8)) {
+			actorType = 'users'; // guests are rare outside public conversations (a conversation made private keeps them)
+		}
+		const participantType = actorType === 'users' ? r.pick([1, 2, 3, 3, 3, 5])
+			: actorType === 'guests' ? r.pick([4, 4, 6]) : actorType === 'emails' ? 4 : 3;
+		const actorId = actorType === 'users' ? `user${i}` : actorType === 'phones' ? `phone${i}` : `${actorType}-${i}-${r.int(0, 9999)}`;
+		let displayName = `Name ${i}`;
+		if (actorType === 'users' && r.chance(0.2)) {
+			displayName = '';
+			if (r.chance(0.5)) {
+				users[actorId] = { displayName: `Manager name ${i}` };
+			}
+		}
+		attendees.push({
+			attendeeId: id, actorType, actorId, displayName, participantType,
+			permissions: r.chance(0.6) ? 0 : customPermissions(r),
+			lastJoinedCall: r.chance(0.5) ? null : now - r.int(0, 3000),
+			notificationCalls: r.chance(0.8) ? 1 : 0,
+			phoneNumber: actorType === 'phones' ? `+4916012${r.int(10000, 99999)}` : null,
+			callId: actorType === 'phones' && r.chance(0.3) ? `call-${i}` : null,
+		});
+		if (actorType === 'groups' || actorType === 'circles') {
+			continue;
+		}
+		const count = r.pick(actorType === 'guests' ? [0, 1, 1, 2] : [0, 1, 1, 1, 2, 3]);
+		for (let k = 0; k < count; k += 1) {
+			sessionSeq += 1;
+			sessions.push({
+				sessionId: `s${sessionSeq}-${r.int(0, 1e6).toString(36)}`,
+				attendeeId: id,
+				inCall: r.pick([0, 0, 0, 1, 3, 5, 7, 7, 15, 2]),
+				lastPing: now - r.pick([r.int(0, 10), r.int(25, 35), r.int(36, 99), r.int(100, 400)]),
+			});
+		}
+	}
+	const inCall = sessions.filter((s) => s.inCall !== 0);
+	const running = inCall.length > 0 ? r.chance(0.9) : r.chance(0.1);
+	const callFlag = running ? (inCall.reduce((f, s) => f | s.inCall, 0) || r.pick([1, 7])) : (r.chance(0.05) ? 7 : 0);
+	return {
+		config: {
+			startCalls: r.pick([0, 0, 1, 2, 3]),
+			allowedGroups: r.chance(0.2) ? ['staff'] : [],
+			recordingConsent: r.pick([0, 0, 1, 2]),
+			defaultPermissions: r.chance(0.7) ? null : r.pick([0, customPermissions(r)]),
+			signaling: r.pick(['internal', 'external']),
+		},
+		room: {
+			token: `tok${r.int(1000, 9999)}`,
+			type,
+			readOnly: r.chance(0.15) ? 1 : 0,
+			lobbyState,
+			lobbyTimer,
+			objectType,
+			callFlag,
+			activeSince: running ? now - r.int(0, 3600) : null,
+			activeGuests: 0,
+			defaultPermissions: r.chance(0.7) ? 0 : customPermissions(r),
+			callPermissions: r.chance(0.8) ? 0 : customPermissions(r),
+			recordingConsent: r.pick([0, 1]),
+			callRecording: r.pick([0, 0, 0, 1, 2, 5]),
+			breakoutRoomMode: 0,
+			breakoutRoomStatus: 0,
+			listable: r.pick([0, 0, 0, 1, 2]),
+		},
+		attendees,
+		sessions,
+		foreignAttendees: [{ attendeeId: id + 50, actorType: r.pick(['users', 'groups']) }],
+		users,
+	};
+}
+
+/** A caller as a browser would be: an attendee with one of their sessions (or none), a stranger, an anonymous guest. */
+function randomActor(r, state) {
+	const groups = state.config.allowedGroups.length > 0 ? [r.chance(0.7) ? 'staff' : 'other'] : [];
+	if (r.chance(0.1)) {
+		groups.push('guest_app');
+	}
+	const roll = r.int(0, 99);
+	if (roll < 8) {
+		return { userId: 'stranger', groups };
+	}
+	if (roll < 12) {
+		return { groups: [] };
+	}
+	// Callers are users and guests (email invitees join as guests); other rows rarely hold a session.
+	const people = state.attendees.filter((x) => ['users', 'guests', 'emails'].includes(x.actorType));
+	const a = people.length > 0 && r.chance(0.9) ? r.pick(people) : r.pick(state.attendees);
+	const own = state.sessions.filter((s) => s.attendeeId === a.attendeeId);
+	const cookie = own.length > 0 && r.chance(0.85) ? r.pick(own).sessionId
+		: r.chance(0.05) && state.sessions.length > 0 ? r.pick(state.sessions).sessionId : null;
+	if (a.actorType === 'users') {
+		return cookie ? { userId: a.actorId, sessionId: cookie, groups } : { userId: a.actorId, groups };
+	}
+	return cookie ? { sessionId: cookie, groups: [] } : { groups: [] };
+}
+
+function randomOptions(r) {
+	const join = {};
+	const flags = r.pick([undefined, 7, 3, 1, 0, 15, 6]);
+	if (flags !== undefined) {
+		join.flags = flags;
+	}
+	if (r.chance(0.5)) {
+		join.recordingConsent = r.chance(0.5);
+	}
+	if (r.chance(0.2)) {
+		join.silent = true;
+	}
+	return { join, updateFlags: { flags: r.pick([7, 3, 1, 0, 2]) } };
+}
+
+function keyOf(e, join) {
+	const base = { status: e.status, reason: e.reason, allowed: e.allowed };
+	return join ? { ...base, flags: e.flags, startsCall: e.startsCall } : base;
+}
+
+class Tally {
+	constructor() {
+		this.rows = new Map();
+		this.causes = new Map();
+	}
+
+	add(action, certain, dependsOn = []) {
+		const row = this.rows.get(action) || { total: 0, uncertain: 0 };
+		row.total += 1;
+		row.uncertain += certain ? 0 : 1;
+		this.rows.set(action, row);
+		for (const c of dependsOn) {
+			this.causes.set(c, (this.causes.get(c) || 0) + 1);
+		}
+	}
+
+	lines(title) {
+		const pct = (a, b) => (b === 0 ? '—' : `${((100 * a) / b).toFixed(1)}%`);
+		let total = 0;
+		let uncertain = 0;
+		const out = [];
+		for (const [action, row] of this.rows) {
+			total += row.total;
+			uncertain += row.uncertain;
+			out.push(`  ${action.padEnd(16)} ${String(row.uncertain).padStart(6)} / ${String(row.total).padStart(6)} uncertain (${pct(row.uncertain, row.total)})`);
+		}
+		const causes = [...this.causes].sort((x, y) => y[1] - x[1]).map(([c, k]) => `${c} ${k}`).join(', ');
+		return [`${title}: ${uncertain} / ${total} decisions uncertain (${pct(uncertain, total)})`, ...out,
+			`  dependsOn counts: ${causes || 'none'}`];
+	}
+}
+
+/**
+ * One case: rows, caller, the API view. Returns counts; throws (with the case) when a decision
+ * marked certain differs from the decision on the rows.
+ */
+function runCase(r, index, tallies, counters, skewed) {
+	const now = NOW + r.int(-5000, 5000);
+	const state = randomState(r, now);
+	const actor = randomActor(r, state);
+	const api = renderTalkApi(state, actor, now);
+	if (api.conversation.status !== 200) {
+		counters.noView[api.conversation.status] = (counters.noView[api.conversation.status] || 0) + 1;
+		return;
+	}
+	const skew = skewed ? r.int(1, 10) : 0;
+	const input = {
+		conversation: api.conversation.data,
+		participants: api.participants.status === 200 ? api.participants.data : null,
+		capabilities: r.chance(0.85) ? api.capabilities : undefined,
+		currentUser: actor.userId ? { uid: actor.userId } : null,
+		signalingSettings: r.chance(0.5) ? api.signalingSettings : undefined,
+		// The client's clock may be off by up to `skew` seconds from the server's.
+		now: now + (skew ? r.int(-skew, skew) : 0),
+		clockSkew: skew,
+	};
+	if (input.participants === null) {
+		counters.noList += 1;
+	}
+	const options = randomOptions(r);
+	// What the spreed frontend always holds: capabilities and the signaling settings.
+	const complete = input.capabilities !== undefined && input.signalingSettings !== undefined;
+	const tally = complete ? tallies.complete : tallies.partial;
+	const evalTally = tallies.evaluate;
+	const view = stateFromTalk(input);
+	const where = () => `case #${index}${skewed ? ' (skewed clock)' : ''}, seed ${SEED}: `
+		+ JSON.stringify({ state, actor, now, input, options });
+	assert.equal(view.error, null, `${where()}\nview error ${JSON.stringify(view.error)}`);
+	const truth = allowedActions(state, actor, now, options);
+	const got = allowedActionsFromTalk(view, options);
+	assert.ok(!isOutcome(truth), `${where()}\nrows refused: ${JSON.stringify(truth)}`);
+	assert.ok(!isOutcome(got), `${where()}\nview refused: ${JSON.stringify(got)}`);
+	counters.views += 1;
+
+	// Who the caller is and their effective permissions are never uncertain.
+	const callerFields = (c) => (c === null ? null : {
+		attendeeId: c.attendeeId, participantType: c.participantType, permissions: c.permissions, sessionId: c.sessionId, inCall: c.inCall,
+	});
+	assert.deepEqual(callerFields(got.caller), callerFields(truth.caller), `${where()}\ncaller`);
+
+	const compare = (action, mine, theirs, join) => {
+		tally.add(action, mine.certain, mine.dependsOn);
+		if (mine.certain) {
+			assert.deepEqual(keyOf(mine, join), keyOf(theirs, join),
+				`${where()}\n${action} ${mine.request.path} is marked certain but differs from the server's decision`);
+		} else {
+			assert.ok(Array.isArray(mine.dependsOn) && mine.dependsOn.length > 0 && mine.dependsOn.every((d) => TALK_HIDDEN.includes(d)),
+				`${where()}\n${action}: an uncertain answer names what it depends on`);
+		}
+		// The modelled request through evaluate, on the rows and through the view.
+		const request = { method: mine.request.method, path: mine.request.path, body: mine.request.body };
+		const o = evaluate({ ...request, actor, now }, state);
+		const v = evaluateFromTalk(view, request);
+		evalTally.add(action, v.certain, v.dependsOn);
+		if (v.certain) {
+			assert.deepEqual({ status: v.status, reason: v.reason }, { status: o.status, reason: o.reason },
+				`${where()}\nevaluate ${request.method} ${request.path} is marked certain but differs from the server's decision`);
+		}
+		assert.ok(!mine.certain || v.certain, `${where()}\n${action}: allowedActions certain but evaluate not`);
+	};
+	for (const name of SINGLE) {
+		compare(name, got[name], truth[name], name === 'join');
+	}
+	for (const list of ['ring', 'dialOut']) {
+		for (const mine of got[list]) {
+			const theirs = truth[list].find((e) => e.attendeeId === mine.attendeeId);
+			assert.ok(theirs, `${where()}\n${list} ${mine.attendeeId} is not an attendee of the rows`);
+			compare(list, mine, theirs, false);
+		}
+		counters.unlisted += truth[list].length - got[list].length;
+	}
+	assert.equal(got.certain, SINGLE.every((n) => got[n].certain) && [...got.ring, ...got.dialOut].every((e) => e.certain),
+		`${where()}\nthe summary flag`);
+}
+
+function runAll(t, count, skewed, seedOffset) {
+	const r = prng(SEED + seedOffset);
+	const tallies = { complete: new Tally(), partial: new Tally(), evaluate: new Tally() };
+	const counters = { views: 0, noView: {}, noList: 0, unlisted: 0 };
+	for (let i = 0; i < count; i += 1) {
+		runCase(r, i, tallies, counters, skewed);
+	}
+	const tally = new Tally();
+	for (const part of [tallies.complete, tallies.partial]) {
+		for (const [action, row] of part.rows) {
+			const sum = tally.rows.get(action) || { total: 0, uncertain: 0 };
+			tally.rows.set(action, { total: sum.total + row.total, uncertain: sum.uncertain + row.uncertain });
+		}
+		for (const [c, k] of part.causes) {
+			tally.causes.set(c, (tally.causes.get(c) || 0) + k);
+		}
+	}
+	const lines = [
+		`${count} random states (seed ${SEED}${skewed ? ', client clock off by up to ±10 s, clockSkew given' : ''}): `
+			+ `${counters.views} callers with a conversation, ${counters.noView[403] || 0} refused it (403: not in the `
+			+ `allowed groups) and ${counters.noView[404] || 0} could not see it (404): nothing to decide; `
+			+ `${counters.noList} of them without a participant list (guests, lobby), `
+			+ `${counters.unlisted} ring/dial-out targets the list leaves out`,
+		...tally.lines('allowedActionsFromTalk, all views'),
+		...tallies.complete.lines('  of which with capabilities and signaling settings (what the frontend holds)'),
+		...tallies.partial.lines('  of which without one of them'),
+		...tallies.evaluate.lines('evaluateFromTalk of the same requests'),
+	];
+	for (const line of lines) {
+		t.diagnostic(line);
+	}
+	return { tally, counters };
+}
+
+test('stateFromTalk: every certain decision equals the decision on the rows (random states)', async (t) => {
+	assert.equal(await init(), true, 'init() resolved false: run ./build.sh build');
+	const { tally, counters } = runAll(t, STATES, false, 0);
+	assert.ok(counters.views > STATES / 2, 'most callers have a conversation to decide from');
+	// The adapter is useful only if most decisions are certain.
+	const rows = [...tally.rows.values()];
+	const total = rows.reduce((s, x) => s + x.total, 0);
+	const uncertain = rows.reduce((s, x) => s + x.uncertain, 0);
+	assert.ok(total > 0 && uncertain < total, 'some decisions are certain');
+});
+
+test('stateFromTalk: with the client clock off by up to clockSkew seconds, certain decisions still hold', async (t) => {
+	assert.equal(await init(), true, 'init() resolved false: run ./build.sh build');
+	runAll(t, SKEWED_STATES, true, 1);
+});
+
+test('stateFromTalk: bad input is a structured error, and the answers are bad-input outcomes', async () => {
+	assert.equal(await init(), true);
+	const conversation = { token: 'abcd1234', type: 2, attendeeId: 1, actorType: 'users', actorId: 'alice', participantType: 1 };
+	const cases = [
+		[undefined, 'input: expected an object'],
+		[{ now: NOW }, 'conversation: expected an object'],
+		[{ conversation, now: 'later' }, 'input.now: expected an integer'],
+		[{ conversation: { ...conversation, type: 9 }, now: NOW }, 'conversation.type: 9 is out of range 1..6'],
+		[{ conversation, now: NOW, participants: {} }, 'participants: expected an array or null'],
+		[{ conversation, now: NOW, participants: [{ attendeeId: 'x' }] }, 'participants[0].attendeeId: expected an integer'],
+		[{ conversation, now: NOW, participants: [{ attendeeId: 2, actorType: 'users', actorId: 'b', participantType: 3, sessionIds: 'one' }] },
+			'participants[0].sessionIds: expected an array'],
+		[{ conversation, now: NOW, currentUser: 'alice' }, 'currentUser: expected an object or null'],
+		[{ conversation, now: NOW, clockSkew: -1 }, 'input.clockSkew: -1 is out of range'],
+		[{ conversation, now: NOW, signalingSettings: 'external' }, 'signalingSettings: expected an object'],
+	];
+	for (const [input, detail] of cases) {
+		const view = stateFromTalk(input);
+		assert.equal(view.state, null, detail);
+		assert.equal(view.error.reason, 'bad-input');
+		assert.ok(view.error.detail.startsWith(detail), `${view.error.detail} starts with ${detail}`);
+		const answer = allowedActionsFromTalk(view);
+		assert.equal(answer.status, 400);
+		assert.equal(answer.reason, 'bad-input');
+		assert.equal(answer.data.detail, view.error.detail);
+		const evaluated = evaluateFromTalk(view, { method: 'GET', path: '/call/abcd1234' });
+		assert.equal(evaluated.reason, 'bad-input');
+	}
+	const twice = stateFromTalk({
+		conversation, now: NOW,
+		participants: [2, 2].map((id) => ({ attendeeId: id, actorType: 'users', actorId: `u${id}`, participantType: 3 })),
+	});
+	assert.equal(twice.error.detail, 'participants: attendee 2 is listed twice');
+	const view = stateFromTalk({ conversation, now: NOW });
+	assert.equal(allowedActionsFromTalk(view, { join: 5 }).reason, 'bad-input', 'bad options are the core\'s bad input');
+	assert.equal(evaluateFromTalk(view, { method: 'POST', path: '/call/abcd1234', body: { flags: {} } }).reason, 'bad-input');
+});
+
+test('stateFromTalk: a ring to an attendee id the list does not show depends on what that id names', async () => {
+	assert.equal(await init(), true);
+	const view = stateFromTalk({
+		conversation: {
+			token: 'abcd1234', type: 2, attendeeId: 1, actorType: 'users', actorId: 'alice', participantType: 1, permissions: 254,
+			sessionId: 'alice-s', participantFlags: 7, lastPing: NOW, callFlag: 7, callStartTime: NOW - 60, hasCall: true, canStartCall: true,
+		},
+		participants: [],
+		capabilities: { spreed: { config: { call: { enabled: true, 'recording-consent': 0 } } } },
+		signalingSettings: { signalingMode: 'external' },
+		currentUser: { uid: 'alice' },
+		now: NOW,
+	});
+	const ring = evaluateFromTalk(view, { method: 'POST', path: '/call/abcd1234/ring/42' });
+	assert.equal(ring.reason, 'target-not-found');
+	assert.equal(ring.certain, false);
+	assert.deepEqual(ring.dependsOn, ['target-attendee']);
+	// The caller is in the call with a fresh ping: the call is certainly alive, so joining is certain.
+	const actions = allowedActionsFromTalk(view);
+	assert.equal(actions.join.certain, true);
+	assert.equal(actions.updateFlags.reason, 'ok');
+	assert.equal(view.uncertain.freshCallSession, true);
+});
