@@ -3,8 +3,9 @@
 // No framework: plain DOM, one render() after every change.
 import {
 	init, evaluate, apply, ocs, allowedActions, explain, version, isOutcome, lastLoadError,
-	CallFlag, Permission,
+	stateFromTalk, allowedActionsFromTalk, CallFlag, Permission,
 } from '../js/index.mjs';
+import { renderTalkApi } from '../tests/node/talk18-api.mjs';
 import { PRESETS, START_NOW, presetById } from './presets.mjs';
 
 // ------------------------------------------------------------------------------------------------
@@ -23,6 +24,9 @@ const ui = {
 	silent: false,
 	consent: false,
 	sendAnyway: false,
+	/** API view: does the browser hold the signaling settings; how far the server's clock may be. */
+	viewSignaling: true,
+	viewSkew: 0,
 	/** the last exchange shown in the outcome panel */
 	last: null,
 	history: [],
@@ -361,7 +365,7 @@ function renderActions() {
 	if (isOutcome(aa)) {
 		box.append(h('p', { class: 'error', role: 'alert', 'data-testid': 'actions-error' },
 			`allowedActions answered ${aa.status} ${aa.reason}: ${json(aa.data)}`));
-		return;
+		return aa;
 	}
 	const groups = { main: h('div', { class: 'action-group' }) };
 	groups.ring = h('div', { class: 'action-group' }, h('h3', {}, 'Ring (POST /call/{token}/ring/{attendeeId})'));
@@ -393,6 +397,7 @@ function renderActions() {
 	if (aa.dialOut.length > 0) {
 		box.append(groups.dialout);
 	}
+	return aa;
 }
 
 function lines(list) {
@@ -479,6 +484,104 @@ function renderState() {
 	}
 }
 
+/** The fields of the conversation the adapter reads (the rest of the Room API object is not shown). */
+const CONVERSATION_FIELDS = [
+	'token', 'type', 'attendeeId', 'actorType', 'actorId', 'participantType', 'permissions', 'attendeePermissions',
+	'callPermissions', 'defaultPermissions', 'sessionId', 'participantFlags', 'lastPing', 'readOnly', 'lobbyState',
+	'lobbyTimer', 'hasCall', 'canStartCall', 'callFlag', 'callStartTime', 'objectType', 'listable', 'recordingConsent',
+	'notificationCalls',
+];
+
+function statusBadge(id, status, what) {
+	const el = $(id);
+	el.textContent = `${status}${what ? ` ${what}` : ''}`;
+	el.className = `badge ${status === 200 ? 'ok' : 'no'}`;
+}
+
+function certaintyText(a) {
+	return a.certain ? 'certain' : `uncertain: ${a.dependsOn.join(', ')}`;
+}
+
+/** The API view panel: what the caller's browser holds, and the decisions stateFromTalk gets from it. */
+function renderApiView(rowsAnswers) {
+	$('api-view-who').textContent = actorLabel();
+	$('api-view-signaling').checked = ui.viewSignaling;
+	$('api-view-skew').value = String(ui.viewSkew);
+	const actor = actorFor();
+	const api = renderTalkApi(ui.state, actor, ui.now);
+	const conv = api.conversation;
+	const list = api.participants;
+	const REFUSED = { 403: 'forbidden', 404: 'not found', 412: 'lobby' };
+	statusBadge('api-view-conversation-status', conv.status, REFUSED[conv.status]);
+	statusBadge('api-view-participants-status', list.status, list.status === 403 && conv.status === 200 ? 'guests get no list' : REFUSED[list.status]);
+	$('api-view-conversation').textContent = conv.status === 200
+		? CONVERSATION_FIELDS.map((f) => `${f}: ${json(conv.data[f])}`).join('\n') : 'The browser has no conversation.';
+	const body = $('api-view-participants-body');
+	body.replaceChildren();
+	if (list.status !== 200) {
+		body.append(h('tr', {}, h('td', { colspan: 8, class: 'muted' }, 'The browser has no participant list.')));
+	}
+	for (const p of list.status === 200 ? list.data : []) {
+		body.append(h('tr', { 'data-testid': `api-view-participant-${p.attendeeId}` },
+			cell(`${p.attendeeId} · ${p.displayName || '—'}`),
+			cell(p.actorType),
+			cell(String(p.participantType)),
+			cell(String(p.inCall), { title: flagsText(p.inCall) }),
+			cell(p.lastPing ? `${ui.now - p.lastPing} s ago` : '—', { title: String(p.lastPing) }),
+			cell(String(p.sessionIds.length)),
+			cell(String(p.permissions)),
+			cell(p.phoneNumber || '—')));
+	}
+	$('api-view-capabilities').textContent = Array.isArray(api.capabilities) ? '[] (Talk is disabled for this user)'
+		: json(api.capabilities.spreed.config.call);
+
+	const rowsBody = $('api-view-decisions-body');
+	rowsBody.replaceChildren();
+	if (conv.status !== 200) {
+		$('api-view-summary').textContent = `No conversation (${conv.status}): the browser has nothing to decide from.`;
+		return;
+	}
+	const view = stateFromTalk({
+		conversation: conv.data,
+		participants: list.status === 200 ? list.data : null,
+		capabilities: api.capabilities,
+		signalingSettings: ui.viewSignaling ? api.signalingSettings : undefined,
+		currentUser: actor.userId ? { uid: actor.userId } : null,
+		now: ui.now,
+		clockSkew: ui.viewSkew,
+	});
+	const aa = view.error ? view.error : allowedActionsFromTalk(view, { join: joinBody(), updateFlags: updateBody() });
+	if (view.error || isOutcome(aa) || isOutcome(rowsAnswers)) {
+		$('api-view-summary').textContent = `stateFromTalk answered ${json(view.error || aa)}`;
+		return;
+	}
+	const entries = [
+		['join', 'Join call', aa.join, rowsAnswers.join],
+		['update', 'Update flags', aa.updateFlags, rowsAnswers.updateFlags],
+		['leave', 'Leave call', aa.leave, rowsAnswers.leave],
+		['end', 'End call for everyone', aa.endForEveryone, rowsAnswers.endForEveryone],
+		['peers', 'List peers', aa.peers, rowsAnswers.peers],
+		...aa.ring.map((r) => [`ring-${r.attendeeId}`, `Ring ${nameOf(r.attendeeId)}`, r,
+			rowsAnswers.ring.find((x) => x.attendeeId === r.attendeeId)]),
+		...aa.dialOut.map((d) => [`dialout-${d.attendeeId}`, `Dial out ${nameOf(d.attendeeId)}`, d,
+			rowsAnswers.dialOut.find((x) => x.attendeeId === d.attendeeId)]),
+	];
+	let uncertain = 0;
+	for (const [id, label, mine, theirs] of entries) {
+		const same = theirs && mine.status === theirs.status && mine.reason === theirs.reason;
+		uncertain += mine.certain ? 0 : 1;
+		rowsBody.append(h('tr', { 'data-testid': `api-view-decision-${id}` },
+			cell(label),
+			cell(answerLine(mine), { 'data-testid': `api-view-${id}-answer` }),
+			cell(certaintyText(mine), { class: mine.certain ? 'certain' : 'uncertain', 'data-testid': `api-view-${id}-certainty` }),
+			cell(theirs ? `${answerLine(theirs)}${same ? '' : ' (differs)'}` : 'not an attendee',
+				{ class: same ? '' : 'differs', 'data-testid': `api-view-${id}-rows` })));
+	}
+	$('api-view-summary').textContent = uncertain === 0
+		? `All ${entries.length} decisions are certain from this view.`
+		: `${entries.length - uncertain} of ${entries.length} decisions are certain; ${uncertain} depend on what the browser can not see (${aa.dependsOn.join(', ')}).`;
+}
+
 function renderHistory() {
 	const ol = $('history');
 	ol.replaceChildren(...ui.history.map((e) => h('li', {}, h('span', { class: 'muted' }, `[${e.now}] `), e.text)));
@@ -489,9 +592,10 @@ function render() {
 	renderClock();
 	renderConversation();
 	renderActors();
-	renderActions();
+	const answers = renderActions();
 	renderOutcome();
 	renderState();
+	renderApiView(answers);
 	renderHistory();
 	if (focused && $(focused) && document.activeElement !== $(focused)) {
 		$(focused).focus();
@@ -529,6 +633,8 @@ function wire() {
 		}
 		render();
 	});
+	$('api-view-signaling').addEventListener('change', (e) => { ui.viewSignaling = e.target.checked; render(); });
+	$('api-view-skew').addEventListener('change', (e) => { ui.viewSkew = Number(e.target.value); render(); });
 	for (const [id, key] of [['join-audio', 'audio'], ['join-video', 'video'], ['join-silent', 'silent'], ['join-consent', 'consent'], ['send-anyway', 'sendAnyway']]) {
 		$(id).addEventListener('change', (e) => { ui[key] = e.target.checked; render(); });
 	}

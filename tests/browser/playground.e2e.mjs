@@ -292,6 +292,48 @@ try {
 		await page.screenshot({ path: join(ARTIFACTS, 'playground-final.png'), fullPage: true });
 	});
 
+	await check('API view: what the caller\'s browser holds, and which decisions stateFromTalk can not settle', async () => {
+		await preset('group');
+		await actAs(5); // Dave's own permissions lack "start call"
+		assertEqual(await text('api-view-conversation-status'), '200', 'the conversation is fetched');
+		assertEqual(await text('api-view-participants-status'), '200', 'the participant list is fetched');
+		assertEqual(await page.locator('[data-testid^="api-view-participant-"]').count(), 5, 'listed participants');
+		assertIncludes(await text('api-view-conversation'), 'canStartCall: false', 'the server tells Dave he may not start calls');
+		assertEqual(await text('api-view-join-answer'), '403 cannot-start-call', 'join from the view');
+		assertEqual(await text('api-view-join-rows'), '403 cannot-start-call', 'join from the rows');
+		assertEqual(await text('api-view-join-certainty'), 'uncertain: other-sessions-ping',
+			'a session the list does not show could be in the call');
+		assertEqual(await text('api-view-leave-certainty'), 'certain', 'leave');
+		assertIncludes(await text('api-view-summary'), 'depend on what the browser can not see', 'summary');
+		await actAs(1);
+		await click('action-join'); // Alice starts the call; her fresh in-call session is listed
+		await actAs(5);
+		assertEqual(await text('api-view-join-answer'), '200 ok', 'Dave may join the running call');
+		assertEqual(await text('api-view-join-certainty'), 'certain', 'certain once somebody is visibly in the call');
+		assertEqual(await text('api-view-join-rows'), '200 ok', 'the rows agree');
+
+		await preset('public');
+		await actAs(4); // Gina is a guest
+		assertEqual(await text('api-view-participants-status'), '403 guests get no list', 'guests get no participant list');
+		assertEqual(await page.locator('[data-testid^="api-view-decision-ring-"]').count(), 0, 'no ring targets without a list');
+		await actAs('stranger');
+		assertEqual(await text('api-view-conversation-status'), '200', 'a public conversation shows its basics to a stranger');
+		assertEqual(await text('api-view-join-answer'), '404 not-found', 'a stranger is not a participant');
+		assertEqual(await text('api-view-join-certainty'), 'certain', 'certainly not');
+
+		await preset('sip');
+		await actAs(1);
+		await click('action-join');
+		assertEqual(await text('api-view-dialout-4-answer'), '201 ok', 'dial-out from the view');
+		assertEqual(await text('api-view-dialout-4-certainty'), 'certain', 'the signaling settings say external');
+		await tid('api-view-signaling').uncheck();
+		assertEqual(await text('api-view-dialout-4-certainty'), 'uncertain: signaling-mode', 'without the signaling settings');
+		await tid('api-view-signaling').check();
+		await actAs('stranger');
+		assertEqual(await text('api-view-conversation-status'), '404 not found', 'a group conversation hides from a stranger');
+		assertIncludes(await text('api-view-summary'), 'nothing to decide from', 'no view, no decisions');
+	});
+
 	await check('no page errors, console errors or failed requests', async () => {
 		assert(problems.length === 0, problems.join('; '));
 	});
