@@ -447,7 +447,7 @@ pub fn request_text(text: &str) -> Result<RawRequest, Bad> {
         match i {
             0 => method = opt_string(r, at)?,
             1 => path = opt_string(r, at)?,
-            2 => match r.value()? {
+            2 => match crate::json::read(r)? {
                 Value::Null => {}
                 // PHP decodes `{}` and `[]` alike: an empty array is an empty body.
                 Value::Array(a) if a.is_empty() => {}

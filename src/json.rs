@@ -1,4 +1,4 @@
-//! A small JSON value and a compact writer (parsing: [`crate::reader`]).
+//! A small JSON value, read with [`crate::reader`], and a compact writer.
 //!
 //! Why not `serde_json`: every kilobyte of the `.wasm` counts, the parser must
 //! refuse absurd input (size, depth, duplicate keys) with a precise message
@@ -7,8 +7,8 @@
 //! order; integers stay exact; any other number keeps its JSON text, so no
 //! float parser or formatter is needed (they would double the `.wasm`).
 
-/// Maximum nesting of arrays and objects in any document.
-pub const MAX_DEPTH: usize = 64;
+use crate::reader::{Reader, Scalar};
+pub use crate::reader::MAX_DEPTH;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
@@ -202,10 +202,42 @@ pub fn write_int(i: i64, out: &mut String) {
 
 /// Parses one JSON document. Errors say where (byte offset) and what.
 pub fn parse(text: &str) -> Result<Value, String> {
-    let mut r = crate::reader::Reader::new(text);
-    let v = r.value()?;
+    let mut r = Reader::new(text);
+    let v = read(&mut r)?;
     r.end()?;
     Ok(v)
+}
+
+/// Reads the reader's next value, of any kind, into a tree (for the parts the
+/// engine keeps whole).
+pub fn read(r: &mut Reader) -> Result<Value, String> {
+    Ok(match r.scalar()? {
+        Scalar::Null => Value::Null,
+        Scalar::Bool(b) => Value::Bool(b),
+        Scalar::Int(i) => Value::Int(i),
+        Scalar::Decimal(d) => Value::Decimal(d.to_string()),
+        Scalar::Str(s) => Value::Str(s.into_owned()),
+        Scalar::Container("an object") => {
+            let mut members: Vec<(String, Value)> = Vec::new();
+            let start = r.offset();
+            r.object(|r, k| {
+                members.push((k.into_owned(), read(r)?));
+                Ok(())
+            })?;
+            if let Some(k) = duplicate_key(&members) {
+                return Err(format!("invalid JSON: duplicate key \"{k}\" in the object at byte {start}"));
+            }
+            Value::Object(members)
+        }
+        Scalar::Container(_) => {
+            let mut items = Vec::new();
+            r.array(|r, _| {
+                items.push(read(r)?);
+                Ok(())
+            })?;
+            Value::Array(items)
+        }
+    })
 }
 
 /// The first key that appears twice, if any. Linear for small objects,

@@ -1,10 +1,13 @@
 //! A pull reader over JSON text: the rows are read straight into the model
 //! without building a tree first, so only the strings the rules keep are
-//! allocated. Depth is bounded; errors say where (path) and what.
+//! allocated. Depth is bounded; errors say where (path) and what. The JSON
+//! tree ([`crate::json`]) is built on this reader, not the other way round.
 
-use crate::json::{Value, MAX_DEPTH};
 use std::borrow::Cow;
 use std::fmt;
+
+/// Maximum nesting of arrays and objects in any document.
+pub const MAX_DEPTH: usize = 64;
 
 /// Where a value sits, e.g. `state.attendees[2].participantType`; built on the
 /// stack and only formatted when something is wrong.
@@ -72,6 +75,11 @@ pub struct Reader<'a> {
 impl<'a> Reader<'a> {
     pub fn new(text: &'a str) -> Reader<'a> {
         Reader { b: text.as_bytes(), text, i: 0, depth: 0 }
+    }
+
+    /// The byte offset reached so far.
+    pub fn offset(&self) -> usize {
+        self.i
     }
 
     pub fn err(&self, what: &str) -> String {
@@ -199,37 +207,6 @@ impl<'a> Reader<'a> {
         }
         self.depth -= 1;
         Ok(())
-    }
-
-    /// Reads any value into a tree (for the parts the engine keeps whole).
-    pub fn value(&mut self) -> Result<Value, String> {
-        Ok(match self.scalar()? {
-            Scalar::Null => Value::Null,
-            Scalar::Bool(b) => Value::Bool(b),
-            Scalar::Int(i) => Value::Int(i),
-            Scalar::Decimal(d) => Value::Decimal(d.to_string()),
-            Scalar::Str(s) => Value::Str(s.into_owned()),
-            Scalar::Container("an object") => {
-                let mut members: Vec<(String, Value)> = Vec::new();
-                let start = self.i;
-                self.object(|r, k| {
-                    members.push((k.into_owned(), r.value()?));
-                    Ok(())
-                })?;
-                if let Some(k) = crate::json::duplicate_key(&members) {
-                    return Err(format!("invalid JSON: duplicate key \"{k}\" in the object at byte {start}"));
-                }
-                Value::Object(members)
-            }
-            Scalar::Container(_) => {
-                let mut items = Vec::new();
-                self.array(|r, _| {
-                    items.push(r.value()?);
-                    Ok(())
-                })?;
-                Value::Array(items)
-            }
-        })
     }
 
     /// Checks and passes over one value of any kind.
