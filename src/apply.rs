@@ -4,14 +4,15 @@
 
 use crate::input::{Fields, MAX_MUTATIONS};
 use crate::json::Value;
+use crate::reader::{shape, InputError};
 
 /// Applies `mutations` in order to a copy of `state`.
-pub fn apply(state: &Value, mutations: &Value) -> Result<Value, String> {
+pub fn apply(state: &Value, mutations: &Value) -> Result<Value, InputError> {
     let Value::Array(list) = mutations else {
-        return Err(format!("mutations: expected an array, got {}", mutations.kind()));
+        return Err(shape!("mutations: expected an array, got {}", mutations.kind()));
     };
     if list.len() > MAX_MUTATIONS {
-        return Err(format!("mutations: {} entries exceed the limit of {MAX_MUTATIONS}", list.len()));
+        return Err(shape!("mutations: {} entries exceed the limit of {MAX_MUTATIONS}", list.len()));
     }
     Fields::of(state, "state")?;
     let mut next = state.clone();
@@ -21,30 +22,30 @@ pub fn apply(state: &Value, mutations: &Value) -> Result<Value, String> {
     Ok(next)
 }
 
-fn apply_one(state: &mut Value, m: &Value, path: &str) -> Result<(), String> {
+fn apply_one(state: &mut Value, m: &Value, path: &str) -> Result<(), InputError> {
     let f = Fields::of(m, path)?;
     let set = match f.get("set") {
         Some(Value::Object(set)) => set.clone(),
-        Some(v) => return Err(format!("{path}.set: expected an object, got {}", v.kind())),
-        None => return Err(format!("{path}.set: required")),
+        Some(v) => return Err(shape!("{path}.set: expected an object, got {}", v.kind())),
+        None => return Err(shape!("{path}.set: required")),
     };
     let op = f.required_string("op")?;
     let row = match op.as_str() {
         "updateRoom" => match field_mut(state, "room") {
             Some(room @ Value::Object(_)) => room,
-            _ => return Err(format!("{path}: state.room is missing or not an object")),
+            _ => return Err(shape!("{path}: state.room is missing or not an object")),
         },
         "updateSession" => {
             let id = f.required_string("sessionId")?;
             find_row(state, "sessions", |r| r.get("sessionId").and_then(Value::as_str) == Some(id.as_str()))
-                .ok_or_else(|| format!("{path}: no session \"{id}\" in state.sessions"))?
+                .ok_or_else(|| shape!("{path}: no session \"{id}\" in state.sessions"))?
         }
         "updateAttendee" => {
             let id = f.required_int("attendeeId", 1, crate::input::MAX_SAFE_INT)?;
             find_row(state, "attendees", |r| r.get("attendeeId").and_then(Value::as_i64) == Some(id))
-                .ok_or_else(|| format!("{path}: no attendee {id} in state.attendees"))?
+                .ok_or_else(|| shape!("{path}: no attendee {id} in state.attendees"))?
         }
-        other => return Err(format!("{path}.op: unknown operation \"{other}\"")),
+        other => return Err(shape!("{path}.op: unknown operation \"{other}\"")),
     };
     for (k, v) in set {
         row.set(&k, v);

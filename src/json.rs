@@ -7,7 +7,7 @@
 //! order; integers stay exact; any other number keeps its JSON text, so no
 //! float parser or formatter is needed (they would double the `.wasm`).
 
-use crate::reader::{Reader, Scalar};
+use crate::reader::{InputError, Reader, Scalar, Syntax};
 pub use crate::reader::MAX_DEPTH;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -201,7 +201,7 @@ pub fn write_int(i: i64, out: &mut String) {
 }
 
 /// Parses one JSON document. Errors say where (byte offset) and what.
-pub fn parse(text: &str) -> Result<Value, String> {
+pub fn parse(text: &str) -> Result<Value, InputError> {
     let mut r = Reader::new(text);
     let v = read(&mut r)?;
     r.end()?;
@@ -210,7 +210,7 @@ pub fn parse(text: &str) -> Result<Value, String> {
 
 /// Reads the reader's next value, of any kind, into a tree (for the parts the
 /// engine keeps whole).
-pub fn read(r: &mut Reader) -> Result<Value, String> {
+pub fn read(r: &mut Reader) -> Result<Value, InputError> {
     Ok(match r.scalar()? {
         Scalar::Null => Value::Null,
         Scalar::Bool(b) => Value::Bool(b),
@@ -225,7 +225,7 @@ pub fn read(r: &mut Reader) -> Result<Value, String> {
                 Ok(())
             })?;
             if let Some(k) = duplicate_key(&members) {
-                return Err(format!("invalid JSON: duplicate key \"{k}\" in the object at byte {start}"));
+                return Err(InputError::Syntax { document: None, at: start, what: Syntax::DuplicateKey(k.to_string()) });
             }
             Value::Object(members)
         }
@@ -270,14 +270,15 @@ mod tests {
     fn refuses_bad_documents_with_a_position() {
         for bad in ["", "{", "[1,]", "01", "1.", "\"\\x\"", "{\"a\":1,\"a\":2}", "nul", "1 2", "\"\\ud800\""] {
             let e = parse(bad).unwrap_err();
-            assert!(e.starts_with("invalid JSON"), "{bad}: {e}");
+            assert!(matches!(e, InputError::Syntax { document: None, .. }), "{bad}: {e}");
+            assert!(e.to_string().starts_with("invalid JSON"), "{bad}: {e}");
         }
     }
 
     #[test]
     fn depth_is_bounded_without_recursing_forever() {
         let deep = "[".repeat(100_000);
-        assert!(parse(&deep).unwrap_err().contains("nesting deeper"));
+        assert!(parse(&deep).unwrap_err().to_string().contains("nesting deeper"));
         let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
         assert!(parse(&ok).is_ok());
     }
@@ -304,6 +305,6 @@ mod tests {
             s.push_str(&format!("\"k{i}\":{i},"));
         }
         s.push_str("\"k7\":0}");
-        assert!(parse(&s).unwrap_err().contains("duplicate key \"k7\""));
+        assert!(parse(&s).unwrap_err().to_string().contains("duplicate key \"k7\""));
     }
 }

@@ -40,6 +40,7 @@ use context::Ctx;
 use json::Value;
 use model::Params;
 pub use outcome::{Effect, Mutation, Outcome, Reason};
+pub use reader::InputError;
 use route::Endpoint;
 
 /// Decides one request against the stored rows.
@@ -60,26 +61,17 @@ pub fn evaluate_text(request: &str, state: &str) -> Outcome {
     }
     let raw = match input::request_text(request) {
         Ok(r) => r,
-        Err(e) => return Outcome::bad_input(in_document("request", e)),
+        Err(e) => return Outcome::bad_input(e.in_document("request")),
     };
     match input::state_text(state) {
         Ok(st) => decide(&raw, &st),
-        Err(e) => Outcome::bad_input(in_document("state", e)),
+        Err(e) => Outcome::bad_input(e.in_document("state")),
     }
 }
 
-/// Names the document in a JSON syntax error ("state: invalid JSON at byte 12: …").
-fn in_document(what: &str, e: String) -> String {
-    if e.starts_with("invalid JSON") {
-        format!("{what}: {e}")
-    } else {
-        e
-    }
-}
-
-fn check_size(text: &str, what: &str, max: usize) -> Result<(), String> {
+fn check_size(text: &str, document: &'static str, max: usize) -> Result<(), InputError> {
     if text.len() > max {
-        Err(format!("{what}: {} bytes exceed the limit of {max}", text.len()))
+        Err(InputError::TooLarge { document, bytes: text.len(), max })
     } else {
         Ok(())
     }
@@ -129,7 +121,7 @@ fn message(o: &Outcome) -> &'static str {
 
 /// The parameters the routed controller method declares, coerced like the
 /// dispatcher does; fields it does not declare are ignored whatever their type.
-fn params(endpoint: Endpoint, body: &input::Fields, strings: input::BoolStrings) -> Result<Params, input::Bad> {
+fn params(endpoint: Endpoint, body: &input::Fields, strings: input::BoolStrings) -> Result<Params, InputError> {
     let mut p = Params::default();
     match endpoint {
         Endpoint::Join => {
@@ -141,10 +133,9 @@ fn params(endpoint: Endpoint, body: &input::Fields, strings: input::BoolStrings)
         Endpoint::UpdateFlags => {
             // `int $flags` has no default: the server fails with a TypeError (500)
             // after its middleware; we refuse the request up front.
-            p.flags = Some(
-                input::column_int(body, "flags", "in_call")?
-                    .ok_or("request.body.flags: required by PUT (the server answers 500 without it)")?,
-            );
+            p.flags = Some(input::column_int(body, "flags", "in_call")?.ok_or_else(|| {
+                InputError::Shape("request.body.flags: required by PUT (the server answers 500 without it)".into())
+            })?);
         }
         Endpoint::Leave => p.all = input::coerce_bool(body, "all", strings)?,
         Endpoint::Peers | Endpoint::Ring | Endpoint::DialOut => {}
@@ -153,9 +144,9 @@ fn params(endpoint: Endpoint, body: &input::Fields, strings: input::BoolStrings)
 }
 
 /// Parses a document, refusing oversized ones before reading a byte of them.
-pub fn parse_document(text: &str, what: &str, max: usize) -> Result<Value, String> {
+pub fn parse_document(text: &str, what: &'static str, max: usize) -> Result<Value, InputError> {
     check_size(text, what, max)?;
-    json::parse(text).map_err(|e| format!("{what}: {e}"))
+    json::parse(text).map_err(|e| e.in_document(what))
 }
 
 /// [`evaluate`] over JSON text, answering JSON text.
@@ -182,7 +173,7 @@ pub fn apply_json(state: &str, mutations: &str) -> String {
 
 /// The OCS v2 envelope the server sends for an outcome (`status`, `message`, `data`).
 pub fn ocs(outcome: &Value) -> Value {
-    let read = || -> Result<(i64, String, Value), String> {
+    let read = || -> Result<(i64, String, Value), InputError> {
         let f = input::Fields::of(outcome, "outcome")?;
         let status = f.required_int("status", 100, 599)?;
         let message = f.string("message")?;
@@ -196,7 +187,7 @@ pub fn ocs(outcome: &Value) -> Value {
 }
 
 /// The envelope of a `bad-input` outcome, for `ocs` of something that is not an outcome.
-pub fn bad_input_envelope(detail: String) -> Value {
+pub fn bad_input_envelope(detail: impl Into<String>) -> Value {
     let o = Outcome::bad_input(detail);
     outcome::envelope(i64::from(o.status), o.message, o.data)
 }
@@ -227,8 +218,8 @@ pub fn allowed_actions_text(state: &str, actor: &str, now: i64, options: &Value)
     // The actor is small: checked as a whole JSON document first (so depth is reported
     // before shape, as for every document read whole), then read.
     parse_document(actor, "actor", input::MAX_REQUEST_BYTES).map_err(Outcome::bad_input)?;
-    let actor = input::actor_text(actor).map_err(|e| Outcome::bad_input(in_document("actor", e)))?;
-    let st = input::state_text(state).map_err(|e| Outcome::bad_input(in_document("state", e)))?;
+    let actor = input::actor_text(actor).map_err(|e| Outcome::bad_input(e.in_document("actor")))?;
+    let st = input::state_text(state).map_err(|e| Outcome::bad_input(e.in_document("state")))?;
     actions::allowed_actions(&st, &actor, now, options).map_err(Outcome::bad_input)
 }
 

@@ -9,6 +9,86 @@ use std::fmt;
 /// Maximum nesting of arrays and objects in any document.
 pub const MAX_DEPTH: usize = 64;
 
+/// Why input was refused. Its text (`Display`) is the detail of the
+/// `bad-input` outcome, so it is worded for the host's developer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InputError {
+    /// The text is not JSON, or is JSON past the reader's limits.
+    Syntax {
+        /// The document, once its reader names it ("state"); the reader itself
+        /// does not know which document it reads.
+        document: Option<&'static str>,
+        /// Byte offset of the problem (of the object, for a duplicate key).
+        at: usize,
+        what: Syntax,
+    },
+    /// A document longer than its limit, refused before a byte of it is read.
+    TooLarge { document: &'static str, bytes: usize, max: usize },
+    /// Well-formed JSON that does not fit the model: the detail starts with
+    /// the path ("state.room.type: required").
+    Shape(String),
+}
+
+/// What is wrong with a text that is not acceptable JSON.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Syntax {
+    /// Malformed JSON ("unexpected character", "invalid number" …).
+    Malformed(&'static str),
+    /// Arrays and objects nested deeper than [`MAX_DEPTH`].
+    TooDeep,
+    /// An object names this key twice.
+    DuplicateKey(String),
+}
+
+impl InputError {
+    /// Names the document of a syntax error; the other errors name it already
+    /// (a shape error's path starts with it).
+    pub fn in_document(self, document: &'static str) -> InputError {
+        match self {
+            InputError::Syntax { at, what, .. } => InputError::Syntax { document: Some(document), at, what },
+            other => other,
+        }
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            InputError::Syntax { document, at, what } => {
+                if let Some(d) = document {
+                    write!(f, "{d}: ")?;
+                }
+                match what {
+                    Syntax::Malformed(m) => write!(f, "invalid JSON at byte {at}: {m}"),
+                    Syntax::TooDeep => write!(f, "invalid JSON at byte {at}: nesting deeper than {MAX_DEPTH}"),
+                    Syntax::DuplicateKey(k) => write!(f, "invalid JSON: duplicate key \"{k}\" in the object at byte {at}"),
+                }
+            }
+            InputError::TooLarge { document, bytes, max } => {
+                write!(f, "{document}: {bytes} bytes exceed the limit of {max}")
+            }
+            InputError::Shape(detail) => f.write_str(detail),
+        }
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// The detail text, for the `bad-input` outcome.
+impl From<InputError> for String {
+    fn from(e: InputError) -> String {
+        e.to_string()
+    }
+}
+
+/// [`InputError::Shape`] with a formatted detail.
+macro_rules! shape {
+    ($($arg:tt)*) => {
+        $crate::reader::InputError::Shape(format!($($arg)*))
+    };
+}
+pub(crate) use shape;
+
 /// Where a value sits, e.g. `state.attendees[2].participantType`; built on the
 /// stack and only formatted when something is wrong.
 #[derive(Clone, Copy)]
@@ -82,8 +162,13 @@ impl<'a> Reader<'a> {
         self.i
     }
 
-    pub fn err(&self, what: &str) -> String {
-        format!("invalid JSON at byte {}: {what}", self.i)
+    fn err(&self, what: &'static str) -> InputError {
+        self.syntax(Syntax::Malformed(what))
+    }
+
+    /// A syntax error at the current offset.
+    pub fn syntax(&self, what: Syntax) -> InputError {
+        InputError::Syntax { document: None, at: self.i, what }
     }
 
     #[inline(always)]
@@ -94,7 +179,7 @@ impl<'a> Reader<'a> {
     }
 
     /// After the last value: only white space may follow.
-    pub fn end(&mut self) -> Result<(), String> {
+    pub fn end(&mut self) -> Result<(), InputError> {
         self.ws();
         if self.i == self.b.len() {
             Ok(())
@@ -126,7 +211,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a scalar; an array or object is reported as `Container` and left unread.
-    pub fn scalar(&mut self) -> Result<Scalar<'a>, String> {
+    pub fn scalar(&mut self) -> Result<Scalar<'a>, InputError> {
         match self.peek() {
             None => Err(self.err("unexpected end of input")),
             Some(b'{') => Ok(Scalar::Container("an object")),
@@ -140,7 +225,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn word(&mut self, w: &str, v: Scalar<'a>) -> Result<Scalar<'a>, String> {
+    fn word(&mut self, w: &str, v: Scalar<'a>) -> Result<Scalar<'a>, InputError> {
         if self.b[self.i..].starts_with(w.as_bytes()) {
             self.i += w.len();
             Ok(v)
@@ -149,17 +234,17 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn enter(&mut self) -> Result<(), String> {
+    fn enter(&mut self) -> Result<(), InputError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            Err(self.err(&format!("nesting deeper than {MAX_DEPTH}")))
+            Err(self.syntax(Syntax::TooDeep))
         } else {
             Ok(())
         }
     }
 
     /// Reads an object, handing each key to `f`, which must read or skip its value.
-    pub fn object(&mut self, mut f: impl FnMut(&mut Self, Cow<'a, str>) -> Result<(), String>) -> Result<(), String> {
+    pub fn object(&mut self, mut f: impl FnMut(&mut Self, Cow<'a, str>) -> Result<(), InputError>) -> Result<(), InputError> {
         if !self.eat(b'{') {
             return Err(self.err("expected '{'"));
         }
@@ -187,7 +272,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads an array, handing each element's index to `f`, which must read or skip it.
-    pub fn array(&mut self, mut f: impl FnMut(&mut Self, usize) -> Result<(), String>) -> Result<(), String> {
+    pub fn array(&mut self, mut f: impl FnMut(&mut Self, usize) -> Result<(), InputError>) -> Result<(), InputError> {
         if !self.eat(b'[') {
             return Err(self.err("expected '['"));
         }
@@ -210,7 +295,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Checks and passes over one value of any kind.
-    pub fn skip(&mut self) -> Result<(), String> {
+    pub fn skip(&mut self) -> Result<(), InputError> {
         match self.scalar()? {
             Scalar::Container("an object") => self.object(|r, _| r.skip()),
             Scalar::Container(_) => self.array(|r, _| r.skip()),
@@ -218,7 +303,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn string(&mut self) -> Result<Cow<'a, str>, String> {
+    fn string(&mut self) -> Result<Cow<'a, str>, InputError> {
         self.i += 1; // opening quote
         let start = self.i;
         self.i += plain_run(&self.b[start..]);
@@ -262,7 +347,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn unicode_escape(&mut self) -> Result<char, String> {
+    fn unicode_escape(&mut self) -> Result<char, InputError> {
         let hi = self.hex4()?;
         let c = if (0xD800..0xDC00).contains(&hi) {
             if !(self.b.get(self.i) == Some(&b'\\') && self.b.get(self.i + 1) == Some(&b'u')) {
@@ -280,7 +365,7 @@ impl<'a> Reader<'a> {
         char::from_u32(c).ok_or_else(|| self.err("invalid \\u escape"))
     }
 
-    fn hex4(&mut self) -> Result<u32, String> {
+    fn hex4(&mut self) -> Result<u32, InputError> {
         let digits = self.b.get(self.i..self.i + 4).ok_or_else(|| self.err("short \\u escape"))?;
         let mut v = 0u32;
         for &d in digits {
@@ -299,7 +384,7 @@ impl<'a> Reader<'a> {
         self.i - s
     }
 
-    fn number(&mut self) -> Result<Scalar<'a>, String> {
+    fn number(&mut self) -> Result<Scalar<'a>, InputError> {
         let start = self.i;
         let negative = self.b[self.i] == b'-';
         if negative {
@@ -371,7 +456,9 @@ mod tests {
         assert!(Reader::new(r#"{"a":[1,{"b":null}],"c":"x"}"#).skip().is_ok());
         assert!(Reader::new(r#"{"a":[1,}"#).skip().is_err());
         let deep = "[".repeat(1000);
-        assert!(Reader::new(&deep).skip().unwrap_err().contains("nesting deeper"));
+        let e = Reader::new(&deep).skip().unwrap_err();
+        assert_eq!(e, InputError::Syntax { document: None, at: MAX_DEPTH + 1, what: Syntax::TooDeep });
+        assert_eq!(e.in_document("state").to_string(), "state: invalid JSON at byte 65: nesting deeper than 64");
     }
 
     #[test]

@@ -42,9 +42,9 @@ fn js_text(v: &JsValue, what: &str) -> Result<String, String> {
 }
 
 /// A JS value as the engine's JSON value.
-fn from_js(v: JsValue, what: &str) -> Result<Value, String> {
+fn from_js(v: JsValue, what: &'static str) -> Result<Value, String> {
     let max = if what == "actor" { input::MAX_REQUEST_BYTES } else { input::MAX_DOCUMENT_BYTES };
-    crate::parse_document(&js_text(&v, what)?, what, max)
+    Ok(crate::parse_document(&js_text(&v, what)?, what, max)?)
 }
 
 /// The `message` of a thrown JS error, if it has one.

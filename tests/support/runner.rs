@@ -33,7 +33,7 @@ pub fn run_file(file: &str, text: &str, skips: &[(String, String)]) -> Vec<CaseR
     let cases = match json::parse(text) {
         Ok(Value::Array(c)) => c,
         Ok(_) => return vec![broken(file, "the file is not a JSON array")],
-        Err(e) => return vec![broken(file, &e)],
+        Err(e) => return vec![broken(file, &e.to_string())],
     };
     cases
         .iter()
