@@ -80,27 +80,96 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// Reads an object's known fields by position in `names`; unknown fields are
-/// checked and passed over; a known field given twice is refused.
-fn fields<'a>(
+/// Reads an object field by field, each arm naming the key it reads:
+///
+/// ```text
+/// fields!(r, at, |r, at| {
+///     "token" => token = opt_string(r, at)?,
+///     "type" => room_type = Some(enum_col(r, at, RoomType::from_column, "…")?),
+/// })
+/// ```
+///
+/// In an arm, `r` is the reader, at the key's value, and `at` the key's path.
+/// A key no arm names is checked and passed over; a key an arm names, given
+/// twice, is refused before its second value is read. The arms' keys form a
+/// const list and each key's place in it is its bit in the seen-set, worked
+/// out at compile time from the key itself: the arms may come in any order.
+macro_rules! fields {
+    ($r:expr, $at:expr, |$reader:ident, $path:ident| { $($key:literal => $read:expr),+ $(,)? }) => {{
+        const KEYS: &[&str] = &[$($key),+];
+        let at: &Path = $at;
+        object($r, at, |$reader, key, seen| {
+            match key {
+                $($key => {
+                    seen.first(const { place(KEYS, $key) }, key, at)?;
+                    let $path = &at.key(key);
+                    $read;
+                })+
+                _ => $reader.skip()?,
+            }
+            Ok(())
+        })
+    }};
+}
+
+/// The known keys already read in one object: bit `i` is the `i`-th key of
+/// the object's list (see [`fields!`]).
+struct Seen(u64);
+
+impl Seen {
+    /// Marks the key at `place`, refusing it if it was read before.
+    #[inline(always)]
+    fn first(&mut self, place: u32, key: &str, at: &Path) -> Result<(), InputError> {
+        let bit = 1u64 << place;
+        if self.0 & bit != 0 {
+            return Err(shape!("{at}: \"{key}\" appears twice"));
+        }
+        self.0 |= bit;
+        Ok(())
+    }
+}
+
+/// The place of `key` in `keys`, for [`fields!`] at compile time: more than
+/// 64 keys, or a key not in the list, does not compile.
+const fn place(keys: &[&str], key: &str) -> u32 {
+    assert!(keys.len() <= 64, "an object reader knows at most 64 keys");
+    let mut i = 0;
+    while i < keys.len() {
+        if same(keys[i].as_bytes(), key.as_bytes()) {
+            return i as u32;
+        }
+        i += 1;
+    }
+    panic!("the key is not in the list")
+}
+
+const fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// An object (anything else is refused), each key handed to `f` with the
+/// object's seen-set; `f` must read or skip the key's value.
+fn object<'a>(
     r: &mut Reader<'a>,
     at: &Path,
-    names: &[&str],
-    mut f: impl FnMut(&mut Reader<'a>, usize, &Path) -> Result<(), InputError>,
+    mut f: impl FnMut(&mut Reader<'a>, &str, &mut Seen) -> Result<(), InputError>,
 ) -> Result<(), InputError> {
     if !r.at_object() {
         let s = r.scalar()?;
         return Err(shape!("{at}: expected an object, got {}", s.kind()));
     }
-    let mut seen = 0u64;
-    r.object(|r, key| match names.iter().position(|n| *n == key) {
-        Some(i) if seen & (1 << i) != 0 => Err(shape!("{at}: \"{key}\" appears twice")),
-        Some(i) => {
-            seen |= 1 << i;
-            f(r, i, &at.key(&key))
-        }
-        None => r.skip(),
-    })
+    let mut seen = Seen(0);
+    r.object(|r, key| f(r, &key, &mut seen))
 }
 
 /// A table: null or absent is empty; at most `max` rows.
@@ -165,6 +234,19 @@ fn null_or_object(r: &mut Reader, at: &Path) -> Result<(), InputError> {
     }
 }
 
+/// An object read by `read`, or null (= absent).
+fn opt_object<'a, T>(
+    r: &mut Reader<'a>,
+    at: &Path,
+    read: impl FnOnce(&mut Reader<'a>, &Path) -> Result<T, InputError>,
+) -> Result<Option<T>, InputError> {
+    if r.at_object() {
+        read(r, at).map(Some)
+    } else {
+        null_or_object(r, at).map(|()| None)
+    }
+}
+
 fn required<T>(v: Option<T>, at: &Path, key: &str) -> Result<T, InputError> {
     v.ok_or_else(|| shape!("{at}.{key}: required"))
 }
@@ -188,29 +270,25 @@ fn config(r: &mut Reader, at: &Path) -> Result<Config, InputError> {
         default_permissions: None,
         external_signaling: false,
     };
-    let names = ["startCalls", "allowedGroups", "recordingConsent", "defaultPermissions", "signaling"];
-    fields(r, at, &names, |r, i, at| {
-        match i {
-            0 => {
-                c.start_calls = match opt_int(r, at, 0, 3)? {
-                    None | Some(0) => StartCalls::Everyone,
-                    Some(1) => StartCalls::Users,
-                    Some(2) => StartCalls::Moderators,
-                    _ => StartCalls::NoOne,
-                }
+    fields!(r, at, |r, at| {
+        "startCalls" => {
+            c.start_calls = match opt_int(r, at, 0, 3)? {
+                None | Some(0) => StartCalls::Everyone,
+                Some(1) => StartCalls::Users,
+                Some(2) => StartCalls::Moderators,
+                _ => StartCalls::NoOne,
             }
-            1 => c.allowed_groups = strings(r, at, MAX_GROUPS)?,
-            2 => c.recording_consent = opt_int(r, at, 0, 2)?.unwrap_or(0),
-            3 => c.default_permissions = opt_int(r, at, INT_MIN, INT_MAX)?.map(Permissions::from_column),
-            _ => {
-                c.external_signaling = match opt_string(r, at)?.as_deref() {
-                    None | Some("internal") => false,
-                    Some("external") => true,
-                    Some(other) => return Err(shape!("{at}: \"{other}\" is neither \"internal\" nor \"external\"")),
-                }
+        },
+        "allowedGroups" => c.allowed_groups = strings(r, at, MAX_GROUPS)?,
+        "recordingConsent" => c.recording_consent = opt_int(r, at, 0, 2)?.unwrap_or(0),
+        "defaultPermissions" => c.default_permissions = opt_int(r, at, INT_MIN, INT_MAX)?.map(Permissions::from_column),
+        "signaling" => {
+            c.external_signaling = match opt_string(r, at)?.as_deref() {
+                None | Some("internal") => false,
+                Some("external") => true,
+                Some(other) => return Err(shape!("{at}: \"{other}\" is neither \"internal\" nor \"external\"")),
             }
-        }
-        Ok(())
+        },
     })?;
     Ok(c)
 }
@@ -218,45 +296,28 @@ fn config(r: &mut Reader, at: &Path) -> Result<Config, InputError> {
 fn room(r: &mut Reader, at: &Path) -> Result<Room, InputError> {
     let (mut token, mut room_type) = (None, None);
     let mut room = Room::new("", RoomType::Group);
-    let names = [
-        "token",
-        "type",
-        "readOnly",
-        "lobbyState",
-        "lobbyTimer",
-        "objectType",
-        "callFlag",
-        "activeSince",
-        "activeGuests",
-        "defaultPermissions",
-        "callPermissions",
-        "recordingConsent",
-        "callRecording",
-        "breakoutRoomMode",
-        "breakoutRoomStatus",
-        "listable",
-    ];
-    fields(r, at, &names, |r, i, at| {
-        match i {
-            0 => token = opt_string(r, at)?,
-            1 => room_type = Some(enum_col(r, at, RoomType::from_column, "conversation type (1..6)")?),
-            2 => room.read_only = opt_int(r, at, 0, 1)? == Some(1),
-            3 => room.lobby_state = opt_int(r, at, 0, 1)?.unwrap_or(0),
-            4 => room.lobby_timer = timestamp(r, at)?,
-            5 => room.object_type = opt_string(r, at)?.unwrap_or_default(),
-            6 => room.call_flag = InCall::from_column(int32(r, at)?),
-            7 => room.active_since = timestamp(r, at)?,
-            8 => room.active_guests = opt_int(r, at, 0, INT_MAX)?.unwrap_or(0),
-            9 => room.default_permissions = Permissions::from_column(int32(r, at)?),
-            10 => room.call_permissions = Permissions::from_column(int32(r, at)?),
-            11 => room.recording_consent = opt_int(r, at, 0, 2)?.unwrap_or(0),
-            12 => room.call_recording = opt_int(r, at, 0, 5)?.unwrap_or(0),
-            // Breakout columns are not read by the call rules, but must fit their columns.
-            13 => drop(opt_int(r, at, 0, 3)?),
-            14 => drop(opt_int(r, at, 0, 1)?),
-            _ => room.listable = opt_int(r, at, 0, 2)?.unwrap_or(LISTABLE_NONE),
-        }
-        Ok(())
+    fields!(r, at, |r, at| {
+        "token" => token = opt_string(r, at)?,
+        "type" => room_type = Some(enum_col(r, at, RoomType::from_column, "conversation type (1..6)")?),
+        "readOnly" => room.read_only = opt_int(r, at, 0, 1)? == Some(1),
+        "lobbyState" => room.lobby_state = opt_int(r, at, 0, 1)?.unwrap_or(0),
+        "lobbyTimer" => room.lobby_timer = timestamp(r, at)?,
+        "objectType" => room.object_type = opt_string(r, at)?.unwrap_or_default(),
+        "callFlag" => room.call_flag = InCall::from_column(int32(r, at)?),
+        "activeSince" => room.active_since = timestamp(r, at)?,
+        "activeGuests" => room.active_guests = opt_int(r, at, 0, INT_MAX)?.unwrap_or(0),
+        "defaultPermissions" => room.default_permissions = Permissions::from_column(int32(r, at)?),
+        "callPermissions" => room.call_permissions = Permissions::from_column(int32(r, at)?),
+        "recordingConsent" => room.recording_consent = opt_int(r, at, 0, 2)?.unwrap_or(0),
+        "callRecording" => room.call_recording = opt_int(r, at, 0, 5)?.unwrap_or(0),
+        // Breakout columns are not read by the call rules, but must fit their columns.
+        "breakoutRoomMode" => {
+            opt_int(r, at, 0, 3)?;
+        },
+        "breakoutRoomStatus" => {
+            opt_int(r, at, 0, 1)?;
+        },
+        "listable" => room.listable = opt_int(r, at, 0, 2)?.unwrap_or(LISTABLE_NONE),
     })?;
     room.token = nonempty(token, at, "token")?;
     room.room_type = required(room_type, at, "type")?;
@@ -277,32 +338,17 @@ fn attendee(r: &mut Reader, at: &Path) -> Result<Attendee, InputError> {
         phone_number: None,
         call_id: None,
     };
-    let names = [
-        "attendeeId",
-        "actorType",
-        "actorId",
-        "displayName",
-        "participantType",
-        "permissions",
-        "lastJoinedCall",
-        "notificationCalls",
-        "phoneNumber",
-        "callId",
-    ];
-    fields(r, at, &names, |r, i, at| {
-        match i {
-            0 => id = opt_int(r, at, 1, MAX_SAFE_INT)?,
-            1 => actor_type = opt_string(r, at)?,
-            2 => actor_id = opt_string(r, at)?,
-            3 => a.display_name = opt_string(r, at)?.unwrap_or_default(),
-            4 => pt = Some(enum_col(r, at, ParticipantType::from_column, "participant type (1..6)")?),
-            5 => a.permissions = Permissions::from_column(int32(r, at)?),
-            6 => a.last_joined_call = timestamp(r, at)?,
-            7 => a.notification_calls = opt_int(r, at, 0, 1)?.unwrap_or(1),
-            8 => a.phone_number = opt_string(r, at)?,
-            _ => a.call_id = opt_string(r, at)?,
-        }
-        Ok(())
+    fields!(r, at, |r, at| {
+        "attendeeId" => id = opt_int(r, at, 1, MAX_SAFE_INT)?,
+        "actorType" => actor_type = opt_string(r, at)?,
+        "actorId" => actor_id = opt_string(r, at)?,
+        "displayName" => a.display_name = opt_string(r, at)?.unwrap_or_default(),
+        "participantType" => pt = Some(enum_col(r, at, ParticipantType::from_column, "participant type (1..6)")?),
+        "permissions" => a.permissions = Permissions::from_column(int32(r, at)?),
+        "lastJoinedCall" => a.last_joined_call = timestamp(r, at)?,
+        "notificationCalls" => a.notification_calls = opt_int(r, at, 0, 1)?.unwrap_or(1),
+        "phoneNumber" => a.phone_number = opt_string(r, at)?,
+        "callId" => a.call_id = opt_string(r, at)?,
     })?;
     a.attendee_id = required(id, at, "attendeeId")?;
     a.actor_type = nonempty(actor_type, at, "actorType")?;
@@ -313,14 +359,11 @@ fn attendee(r: &mut Reader, at: &Path) -> Result<Attendee, InputError> {
 
 fn session(r: &mut Reader, at: &Path) -> Result<Session, InputError> {
     let (mut sid, mut aid, mut in_call, mut ping) = (None, None, 0, 0);
-    fields(r, at, &["sessionId", "attendeeId", "inCall", "lastPing"], |r, i, at| {
-        match i {
-            0 => sid = opt_string(r, at)?,
-            1 => aid = opt_int(r, at, 1, MAX_SAFE_INT)?,
-            2 => in_call = int32(r, at)?,
-            _ => ping = opt_int(r, at, 0, MAX_SAFE_INT)?.unwrap_or(0),
-        }
-        Ok(())
+    fields!(r, at, |r, at| {
+        "sessionId" => sid = opt_string(r, at)?,
+        "attendeeId" => aid = opt_int(r, at, 1, MAX_SAFE_INT)?,
+        "inCall" => in_call = int32(r, at)?,
+        "lastPing" => ping = opt_int(r, at, 0, MAX_SAFE_INT)?.unwrap_or(0),
     })?;
     Ok(Session {
         session_id: nonempty(sid, at, "sessionId")?,
@@ -332,12 +375,9 @@ fn session(r: &mut Reader, at: &Path) -> Result<Session, InputError> {
 
 fn foreign(r: &mut Reader, at: &Path) -> Result<ForeignAttendee, InputError> {
     let (mut id, mut actor_type) = (None, None);
-    fields(r, at, &["attendeeId", "actorType"], |r, i, at| {
-        match i {
-            0 => id = opt_int(r, at, 1, MAX_SAFE_INT)?,
-            _ => actor_type = opt_string(r, at)?,
-        }
-        Ok(())
+    fields!(r, at, |r, at| {
+        "attendeeId" => id = opt_int(r, at, 1, MAX_SAFE_INT)?,
+        "actorType" => actor_type = opt_string(r, at)?,
     })?;
     Ok(ForeignAttendee {
         attendee_id: required(id, at, "attendeeId")?,
@@ -358,9 +398,8 @@ fn users(r: &mut Reader, at: &Path) -> Result<Vec<(String, String)>, InputError>
             return Err(shape!("{at}: more entries than the limit of {MAX_USERS}"));
         }
         let mut name = String::new();
-        fields(r, &at.key(&id), &["displayName"], |r, _, at| {
-            name = opt_string(r, at)?.unwrap_or_default();
-            Ok(())
+        fields!(r, &at.key(&id), |r, at| {
+            "displayName" => name = opt_string(r, at)?.unwrap_or_default(),
         })?;
         out.push((id.into_owned(), name));
         Ok(())
@@ -375,18 +414,13 @@ pub fn state_text(text: &str) -> Result<State, InputError> {
     let mut cfg = None;
     let mut rm = None;
     let (mut attendees, mut sessions, mut foreign_attendees, mut user_names) = (vec![], vec![], vec![], vec![]);
-    let names = ["config", "room", "attendees", "sessions", "foreignAttendees", "users"];
-    fields(&mut r, &at, &names, |r, i, at| {
-        match i {
-            0 if r.at_object() => cfg = Some(config(r, at)?),
-            1 if r.at_object() => rm = Some(room(r, at)?),
-            0 | 1 => null_or_object(r, at)?,
-            2 => attendees = rows(r, at, MAX_ATTENDEES, attendee)?,
-            3 => sessions = rows(r, at, MAX_SESSIONS, session)?,
-            4 => foreign_attendees = rows(r, at, MAX_FOREIGN_ATTENDEES, foreign)?,
-            _ => user_names = users(r, at)?,
-        }
-        Ok(())
+    fields!(&mut r, &at, |r, at| {
+        "config" => cfg = opt_object(r, at, config)?,
+        "room" => rm = opt_object(r, at, room)?,
+        "attendees" => attendees = rows(r, at, MAX_ATTENDEES, attendee)?,
+        "sessions" => sessions = rows(r, at, MAX_SESSIONS, session)?,
+        "foreignAttendees" => foreign_attendees = rows(r, at, MAX_FOREIGN_ATTENDEES, foreign)?,
+        "users" => user_names = users(r, at)?,
     })?;
     r.end()?;
     let cfg = match cfg {
@@ -441,23 +475,19 @@ pub fn request_text(text: &str) -> Result<RawRequest, InputError> {
     let (mut method, mut path, mut now, mut content_type) = (None, None, None, None);
     let mut body = Vec::new();
     let mut actor = Actor::default();
-    fields(&mut r, &at, &["method", "path", "body", "actor", "now", "contentType"], |r, i, at| {
-        match i {
-            0 => method = opt_string(r, at)?,
-            1 => path = opt_string(r, at)?,
-            2 => match crate::json::read(r)? {
-                Value::Null => {}
-                // PHP decodes `{}` and `[]` alike: an empty array is an empty body.
-                Value::Array(a) if a.is_empty() => {}
-                Value::Object(m) => body = m,
-                other => return Err(shape!("{at}: expected an object, got {}", other.kind())),
-            },
-            3 if r.at_object() => actor = read_actor(r, at)?,
-            3 => null_or_object(r, at)?,
-            4 => now = opt_int(r, at, 0, MAX_SAFE_INT)?,
-            _ => content_type = opt_string(r, at)?,
-        }
-        Ok(())
+    fields!(&mut r, &at, |r, at| {
+        "method" => method = opt_string(r, at)?,
+        "path" => path = opt_string(r, at)?,
+        "body" => match crate::json::read(r)? {
+            Value::Null => {}
+            // PHP decodes `{}` and `[]` alike: an empty array is an empty body.
+            Value::Array(a) if a.is_empty() => {}
+            Value::Object(m) => body = m,
+            other => return Err(shape!("{at}: expected an object, got {}", other.kind())),
+        },
+        "actor" => actor = opt_object(r, at, read_actor)?.unwrap_or_default(),
+        "now" => now = opt_int(r, at, 0, MAX_SAFE_INT)?,
+        "contentType" => content_type = opt_string(r, at)?,
     })?;
     r.end()?;
     let path = nonempty(path, &at, "path")?;
@@ -481,13 +511,10 @@ pub fn request_text(text: &str) -> Result<RawRequest, InputError> {
 /// `actor`: `{ userId?, sessionId?, groups? }`; empty strings mean absent.
 pub fn read_actor(r: &mut Reader, at: &Path) -> Result<Actor, InputError> {
     let mut actor = Actor::default();
-    fields(r, at, &["userId", "sessionId", "groups"], |r, i, at| {
-        match i {
-            0 => actor.user_id = opt_string(r, at)?.filter(|s| !s.is_empty()),
-            1 => actor.session_id = opt_string(r, at)?.filter(|s| !s.is_empty()),
-            _ => actor.groups = strings(r, at, MAX_GROUPS)?,
-        }
-        Ok(())
+    fields!(r, at, |r, at| {
+        "userId" => actor.user_id = opt_string(r, at)?.filter(|s| !s.is_empty()),
+        "sessionId" => actor.session_id = opt_string(r, at)?.filter(|s| !s.is_empty()),
+        "groups" => actor.groups = strings(r, at, MAX_GROUPS)?,
     })?;
     Ok(actor)
 }
@@ -661,6 +688,21 @@ pub fn column_int(body: &Fields, key: &str, column: &str) -> Result<Option<i64>,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fields_are_matched_by_key_and_read_once() {
+        let room = |fields: &str| state_text(&format!(r#"{{"room":{{"token":"abcd","type":2{fields}}}}}"#));
+        let twice = room(r#","callFlag":3,"token":5"#).unwrap_err();
+        assert_eq!(twice, InputError::Shape(r#"state.room: "token" appears twice"#.into()));
+        // Unknown keys may repeat, but must still be JSON.
+        assert!(room(r#","hostField":1,"hostField":[2]"#).is_ok());
+        assert!(matches!(room(r#","hostField":[1,]"#), Err(InputError::Syntax { .. })));
+        // Each key lands in its own column, whatever its place in the text.
+        let st = room(r#","lobbyTimer":5,"activeSince":7,"callFlag":3,"readOnly":1"#).unwrap();
+        assert_eq!((st.room.lobby_timer, st.room.active_since, st.room.read_only), (Some(5), Some(7), true));
+        assert_eq!((st.room.token.as_str(), st.room.call_flag.column()), ("abcd", 3));
+        assert_eq!(place(&["a", "bb", "b"], "b"), 2);
+    }
 
     #[test]
     fn php_int_cast_of_strings() {
