@@ -7,8 +7,8 @@
 //! order; integers stay exact; any other number keeps its JSON text, so no
 //! float parser or formatter is needed (they would double the `.wasm`).
 
-use crate::reader::{InputError, Reader, Scalar, Syntax};
 pub use crate::reader::MAX_DEPTH;
+use crate::reader::{InputError, Reader, Scalar, Syntax};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
@@ -225,7 +225,11 @@ pub fn read(r: &mut Reader) -> Result<Value, InputError> {
                 Ok(())
             })?;
             if let Some(k) = duplicate_key(&members) {
-                return Err(InputError::Syntax { document: None, at: start, what: Syntax::DuplicateKey(k.to_string()) });
+                return Err(InputError::Syntax {
+                    document: None,
+                    at: start,
+                    what: Syntax::DuplicateKey(k.to_string()),
+                });
             }
             Value::Object(members)
         }

@@ -61,7 +61,9 @@ impl fmt::Display for InputError {
                 match what {
                     Syntax::Malformed(m) => write!(f, "invalid JSON at byte {at}: {m}"),
                     Syntax::TooDeep => write!(f, "invalid JSON at byte {at}: nesting deeper than {MAX_DEPTH}"),
-                    Syntax::DuplicateKey(k) => write!(f, "invalid JSON: duplicate key \"{k}\" in the object at byte {at}"),
+                    Syntax::DuplicateKey(k) => {
+                        write!(f, "invalid JSON: duplicate key \"{k}\" in the object at byte {at}")
+                    }
                 }
             }
             InputError::TooLarge { document, bytes, max } => {
@@ -244,7 +246,10 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads an object, handing each key to `f`, which must read or skip its value.
-    pub fn object(&mut self, mut f: impl FnMut(&mut Self, Cow<'a, str>) -> Result<(), InputError>) -> Result<(), InputError> {
+    pub fn object(
+        &mut self,
+        mut f: impl FnMut(&mut Self, Cow<'a, str>) -> Result<(), InputError>,
+    ) -> Result<(), InputError> {
         if !self.eat(b'{') {
             return Err(self.err("expected '{'"));
         }
