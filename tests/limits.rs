@@ -88,7 +88,7 @@ fn the_valid_request_is_answered() {
 
 #[test]
 fn ten_megabytes_are_bad_input_everywhere() {
-    assert!(TEN_MB > input::MAX_DOCUMENT_BYTES && TEN_MB > input::MAX_REQUEST_BYTES);
+    const { assert!(TEN_MB > input::MAX_DOCUMENT_BYTES && TEN_MB > input::MAX_REQUEST_BYTES) };
     for doc in [big_string_doc(TEN_MB), big_array_doc(TEN_MB)] {
         assert!(doc.len() >= TEN_MB);
         // As the whole document, and wrapped into a valid request or state.

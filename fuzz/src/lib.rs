@@ -19,8 +19,11 @@ use talk_call_rules::model::{InCall, Permissions};
 use talk_call_rules::route::Endpoint;
 use talk_call_rules::{input, Outcome};
 
+/// A harness function: one fuzz input in, a panic on any broken invariant.
+pub type Harness = fn(&[u8]);
+
 /// Every harness function, by target name.
-pub const TARGETS: [(&str, fn(&[u8])); 5] = [
+pub const TARGETS: [(&str, Harness); 5] = [
     ("evaluate_json", evaluate_json),
     ("apply_json", apply_json),
     ("allowed_actions_json", allowed_actions_json),

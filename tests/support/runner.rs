@@ -210,10 +210,10 @@ fn check(outcome: &Value, expect: &Value, before: &Value) -> Result<(), String> 
         }
     }
     let mutations = got("mutations");
-    if expect.get("mutations").and_then(Value::as_str) == Some("none") {
-        if !matches!(&mutations, Value::Array(a) if a.is_empty()) {
-            return Err(format!("mutations: expected none, got {}", mutations.to_json()));
-        }
+    if expect.get("mutations").and_then(Value::as_str) == Some("none")
+        && !matches!(&mutations, Value::Array(a) if a.is_empty())
+    {
+        return Err(format!("mutations: expected none, got {}", mutations.to_json()));
     }
     if let Some(want) = expect.get("state") {
         let after = talk_call_rules::apply(before, &mutations).map_err(|o| o.to_value().to_json())?;
