@@ -169,7 +169,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A syntax error at the current offset.
-    pub fn syntax(&self, what: Syntax) -> InputError {
+    fn syntax(&self, what: Syntax) -> InputError {
         InputError::Syntax { document: None, at: self.i, what }
     }
 
