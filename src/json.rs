@@ -225,11 +225,7 @@ pub fn read(r: &mut Reader) -> Result<Value, InputError> {
                 Ok(())
             })?;
             if let Some(k) = duplicate_key(&members) {
-                return Err(InputError::Syntax {
-                    document: None,
-                    at: start,
-                    what: Syntax::DuplicateKey(k.to_string()),
-                });
+                return Err(InputError::syntax(start, Syntax::DuplicateKey(k.to_string())));
             }
             Value::Object(members)
         }
@@ -262,6 +258,7 @@ pub fn duplicate_key(members: &[(String, Value)]) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reader::ErrorKind;
 
     #[test]
     fn round_trips_and_keeps_order() {
@@ -274,7 +271,7 @@ mod tests {
     fn refuses_bad_documents_with_a_position() {
         for bad in ["", "{", "[1,]", "01", "1.", "\"\\x\"", "{\"a\":1,\"a\":2}", "nul", "1 2", "\"\\ud800\""] {
             let e = parse(bad).unwrap_err();
-            assert!(matches!(e, InputError::Syntax { document: None, .. }), "{bad}: {e}");
+            assert!(matches!(e.kind(), ErrorKind::Syntax { document: None, .. }), "{bad}: {e}");
             assert!(e.to_string().starts_with("invalid JSON"), "{bad}: {e}");
         }
     }

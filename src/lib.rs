@@ -45,7 +45,7 @@ use context::Ctx;
 use json::Value;
 use model::Params;
 pub use outcome::{Effect, Mutation, Outcome, Reason};
-pub use reader::InputError;
+pub use reader::{ErrorKind, InputError};
 use route::Endpoint;
 
 /// Decides one request against the stored rows.
@@ -76,7 +76,7 @@ pub fn evaluate_text(request: &str, state: &str) -> Outcome {
 
 fn check_size(text: &str, document: &'static str, max: usize) -> Result<(), InputError> {
     if text.len() > max {
-        Err(InputError::TooLarge { document, bytes: text.len(), max })
+        Err(InputError::too_large(document, text.len(), max))
     } else {
         Ok(())
     }
@@ -139,7 +139,7 @@ fn params(endpoint: Endpoint, body: &input::Fields, strings: input::BoolStrings)
             // `int $flags` has no default: the server fails with a TypeError (500)
             // after its middleware; we refuse the request up front.
             p.flags = Some(input::column_int(body, "flags", "in_call")?.ok_or_else(|| {
-                InputError::Shape("request.body.flags: required by PUT (the server answers 500 without it)".into())
+                InputError::shape("request.body.flags: required by PUT (the server answers 500 without it)")
             })?);
         }
         Endpoint::Leave => p.all = input::coerce_bool(body, "all", strings)?,

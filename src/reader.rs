@@ -11,8 +11,15 @@ pub const MAX_DEPTH: usize = 64;
 
 /// Why input was refused. Its text (`Display`) is the detail of the
 /// `bad-input` outcome, so it is worded for the host's developer.
+///
+/// One pointer wide: an error travels up through every `?` of the readers,
+/// and a small one keeps those paths small in the `.wasm`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum InputError {
+pub struct InputError(Box<ErrorKind>);
+
+/// The kinds of [`InputError`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
     /// The text is not JSON, or is JSON past the reader's limits.
     Syntax {
         /// The document, once its reader names it ("state"); the reader itself
@@ -41,20 +48,42 @@ pub enum Syntax {
 }
 
 impl InputError {
+    /// What kind of refusal this is.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0
+    }
+
+    /// A syntax error at byte `at` of a document not named yet.
+    #[cold]
+    pub fn syntax(at: usize, what: Syntax) -> InputError {
+        InputError(Box::new(ErrorKind::Syntax { document: None, at, what }))
+    }
+
+    #[cold]
+    pub fn too_large(document: &'static str, bytes: usize, max: usize) -> InputError {
+        InputError(Box::new(ErrorKind::TooLarge { document, bytes, max }))
+    }
+
+    /// A shape error; `detail` starts with the path (see also `shape!`).
+    #[cold]
+    pub fn shape(detail: impl Into<String>) -> InputError {
+        InputError(Box::new(ErrorKind::Shape(detail.into())))
+    }
+
     /// Names the document of a syntax error; the other errors name it already
     /// (a shape error's path starts with it).
-    pub fn in_document(self, document: &'static str) -> InputError {
-        match self {
-            InputError::Syntax { at, what, .. } => InputError::Syntax { document: Some(document), at, what },
-            other => other,
+    pub fn in_document(mut self, name: &'static str) -> InputError {
+        if let ErrorKind::Syntax { document, .. } = &mut *self.0 {
+            *document = Some(name);
         }
+        self
     }
 }
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        match self {
-            InputError::Syntax { document, at, what } => {
+        match self.kind() {
+            ErrorKind::Syntax { document, at, what } => {
                 if let Some(d) = document {
                     write!(f, "{d}: ")?;
                 }
@@ -66,10 +95,10 @@ impl fmt::Display for InputError {
                     }
                 }
             }
-            InputError::TooLarge { document, bytes, max } => {
+            ErrorKind::TooLarge { document, bytes, max } => {
                 write!(f, "{document}: {bytes} bytes exceed the limit of {max}")
             }
-            InputError::Shape(detail) => f.write_str(detail),
+            ErrorKind::Shape(detail) => f.write_str(detail),
         }
     }
 }
@@ -83,10 +112,10 @@ impl From<InputError> for String {
     }
 }
 
-/// [`InputError::Shape`] with a formatted detail.
+/// [`InputError::shape`] with a formatted detail.
 macro_rules! shape {
     ($($arg:tt)*) => {
-        $crate::reader::InputError::Shape(format!($($arg)*))
+        $crate::reader::InputError::shape(format!($($arg)*))
     };
 }
 pub(crate) use shape;
@@ -170,7 +199,7 @@ impl<'a> Reader<'a> {
 
     /// A syntax error at the current offset.
     fn syntax(&self, what: Syntax) -> InputError {
-        InputError::Syntax { document: None, at: self.i, what }
+        InputError::syntax(self.i, what)
     }
 
     #[inline(always)]
@@ -462,7 +491,7 @@ mod tests {
         assert!(Reader::new(r#"{"a":[1,}"#).skip().is_err());
         let deep = "[".repeat(1000);
         let e = Reader::new(&deep).skip().unwrap_err();
-        assert_eq!(e, InputError::Syntax { document: None, at: MAX_DEPTH + 1, what: Syntax::TooDeep });
+        assert_eq!(*e.kind(), ErrorKind::Syntax { document: None, at: MAX_DEPTH + 1, what: Syntax::TooDeep });
         assert_eq!(e.in_document("state").to_string(), "state: invalid JSON at byte 65: nesting deeper than 64");
     }
 
