@@ -1,6 +1,6 @@
 //! Embeds the conformance vectors for the wasm-bindgen tests, which run where no
-//! file system is (headless Chromium). Native tests read the files directly.
-//! `TCR_VECTORS` (paths separated by ':') replaces the default folders.
+//! file system is (headless Chromium) and use every request of the vectors as
+//! input. `TCR_VECTORS` (paths separated by ':') replaces the default folders.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -10,7 +10,7 @@ fn main() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let paths: Vec<PathBuf> = match std::env::var("TCR_VECTORS") {
         Ok(v) if !v.is_empty() => v.split(':').map(PathBuf::from).collect(),
-        _ => vec![root.join("../shared/vectors"), root.join("tests/vectors")],
+        _ => vec![root.join("tests/conformance"), root.join("tests/vectors")],
     };
     let mut files = Vec::new();
     for p in &paths {
@@ -18,19 +18,12 @@ fn main() {
         collect(p, &mut files);
     }
     files.sort();
-    let skips = root.join("tests/vector-skips.json");
-    println!("cargo:rerun-if-changed={}", skips.display());
     let mut out = String::from("pub const VECTORS: &[(&str, &str)] = &[\n");
     for f in &files {
         let name = f.file_name().unwrap().to_string_lossy();
         let _ = writeln!(out, "    ({name:?}, include_str!({:?})),", f.canonicalize().unwrap().display());
     }
     out.push_str("];\n");
-    let _ = writeln!(
-        out,
-        "pub const SKIPS: &str = include_str!({:?});",
-        skips.canonicalize().unwrap_or(skips.clone()).display()
-    );
     std::fs::write(PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("vectors.rs"), out).unwrap();
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Seed corpus for the fuzz targets, from the conformance vectors.
 
-usage: fuzz/make-corpus.py [VECTOR_DIR...]   (default: ../shared/vectors tests/vectors)
+usage: fuzz/make-corpus.py [VECTOR_FILE_OR_DIR...]   (default: tests/conformance tests/vectors)
 
 Writes fuzz/corpus/<target>/<sha1> for every target (layouts: see fuzz/src/lib.rs):
 each case's state with each step's request (evaluate_json, evaluate_mutated, abi_split),
@@ -12,8 +12,7 @@ import glob, hashlib, json, os, struct, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-dirs = sys.argv[1:] or [os.environ.get("TCR_SHARED_VECTORS", os.path.join(ROOT, "..", "shared", "vectors")),
-                        os.path.join(ROOT, "tests", "vectors")]
+dirs = sys.argv[1:] or [os.path.join(ROOT, "tests", "conformance"), os.path.join(ROOT, "tests", "vectors")]
 
 
 def dump(v):
@@ -33,7 +32,7 @@ def put(target, data):
         counts[target] = counts.get(target, 0) + 1
 
 
-files = sorted(f for d in dirs for f in glob.glob(os.path.join(d, "*.json")))
+files = sorted(f for d in dirs for f in ([d] if os.path.isfile(d) else glob.glob(os.path.join(d, "*.json"))))
 for f in files:
     with open(f, encoding="utf-8") as fh:
         cases = json.load(fh)

@@ -103,37 +103,39 @@ export interface Request {
 }
 
 // ---------------------------------------------------------------------------------------------
-// State
+// State: the stored rows. Only room.token, room.type, each attendee's attendeeId, actorType,
+// actorId and participantType, and each session's sessionId and attendeeId are required; every
+// other field defaults like the server's column (absent and null alike).
 // ---------------------------------------------------------------------------------------------
 
 export interface Config {
 	/** 0 everyone, 1 users, 2 moderators, 3 no one. */
-	startCalls: 0 | 1 | 2 | 3;
-	allowedGroups: string[];
+	startCalls?: 0 | 1 | 2 | 3;
+	allowedGroups?: string[];
 	/** The server's effective requirement (0 when no recording backend is usable). */
-	recordingConsent: 0 | 1 | 2;
+	recordingConsent?: 0 | 1 | 2;
 	/** App-level default permissions (null = unset, 246). */
-	defaultPermissions: Permissions | null;
-	signaling: 'internal' | 'external';
+	defaultPermissions?: Permissions | null;
+	signaling?: 'internal' | 'external';
 	[field: string]: unknown;
 }
 
 export interface Room {
 	token: string;
 	type: RoomType;
-	readOnly: 0 | 1;
-	lobbyState: 0 | 1;
-	lobbyTimer: UnixTime | null;
-	objectType: string;
-	callFlag: CallFlags;
-	activeSince: UnixTime | null;
-	activeGuests: number;
-	defaultPermissions: Permissions;
-	callPermissions: Permissions;
-	recordingConsent: 0 | 1 | 2;
-	callRecording: number;
-	breakoutRoomMode: number;
-	breakoutRoomStatus: number;
+	readOnly?: 0 | 1;
+	lobbyState?: 0 | 1;
+	lobbyTimer?: UnixTime | null;
+	objectType?: string;
+	callFlag?: CallFlags;
+	activeSince?: UnixTime | null;
+	activeGuests?: number;
+	defaultPermissions?: Permissions;
+	callPermissions?: Permissions;
+	recordingConsent?: 0 | 1 | 2;
+	callRecording?: number;
+	breakoutRoomMode?: number;
+	breakoutRoomStatus?: number;
 	/** 0 participants only (default), 1 regular users, 2 everyone: who may find a non-public conversation they are not in. */
 	listable?: 0 | 1 | 2;
 	[field: string]: unknown;
@@ -143,21 +145,21 @@ export interface Attendee {
 	attendeeId: number;
 	actorType: ActorType;
 	actorId: string;
-	displayName: string;
+	displayName?: string;
 	participantType: ParticipantType;
-	permissions: Permissions;
-	lastJoinedCall: UnixTime | null;
-	notificationCalls: 0 | 1;
-	phoneNumber: string | null;
-	callId: string | null;
+	permissions?: Permissions;
+	lastJoinedCall?: UnixTime | null;
+	notificationCalls?: 0 | 1;
+	phoneNumber?: string | null;
+	callId?: string | null;
 	[field: string]: unknown;
 }
 
 export interface Session {
 	sessionId: string;
 	attendeeId: number;
-	inCall: CallFlags;
-	lastPing: UnixTime;
+	inCall?: CallFlags;
+	lastPing?: UnixTime;
 	[field: string]: unknown;
 }
 
@@ -174,10 +176,10 @@ export interface UserInfo {
 }
 
 export interface State {
-	config: Config;
+	config?: Config;
 	room: Room;
-	attendees: Attendee[];
-	sessions: Session[];
+	attendees?: Attendee[];
+	sessions?: Session[];
 	foreignAttendees?: ForeignAttendee[];
 	/** Display names the server's user manager would give (GET peers fallback). */
 	users?: Record<string, UserInfo>;
@@ -233,7 +235,11 @@ export type SystemMessageKind =
 	| 'call_left'
 	| 'call_ended'
 	| 'call_ended_everyone'
-	| 'call_missed';
+	| 'call_missed'
+	/** The lobby timer passed and a request read the lobby (posted as whoever sent that request). */
+	| 'lobby_timer_reached'
+	/** The same in a breakout room. */
+	| 'breakout_rooms_started';
 
 export interface StoreRecordingConsentEffect {
 	type: 'storeRecordingConsent';
@@ -256,7 +262,8 @@ export interface RingEffect {
 export interface DialOutEffect {
 	type: 'dialOut';
 	attendeeId: number;
-	number: string;
+	/** The phone attendee's stored number (null when the row has none). */
+	number: string | null;
 	actorId: string;
 }
 export interface SystemMessageEffect {

@@ -4,7 +4,5 @@
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
-#[path = "support/runner.rs"]
-mod runner;
 #[path = "support/wasm_suite.rs"]
 mod suite;

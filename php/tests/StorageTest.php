@@ -8,7 +8,7 @@ use OCA\TalkCallRules\CallRules;
 use OCA\TalkCallRules\Storage\MutationWriter;
 use OCA\TalkCallRules\Storage\StateLoader;
 use OCA\TalkCallRules\Storage\StorageException;
-use OCA\TalkCallRules\Testing\VectorRunner;
+use OCA\TalkCallRules\Tests\Support\VectorDriver;
 use OCA\TalkCallRules\Tests\Support\TalkDatabase;
 use PHPUnit\Framework\TestCase;
 
@@ -38,7 +38,7 @@ final class StorageTest extends TestCase
     public static function files(): array
     {
         $out = [];
-        foreach (VectorRunner::vectorFiles(VectorRunner::defaultPaths()) as $f) {
+        foreach (VectorDriver::defaultFiles() as $f) {
             $out[basename(dirname($f)) . '/' . basename($f)] = [$f];
         }
         return $out;
@@ -55,23 +55,19 @@ final class StorageTest extends TestCase
     public function testVectorStepsThroughTheDatabase(string $file): void
     {
         $rules = self::rules();
-        $runner = new VectorRunner($rules, VectorRunner::skips());
-        $skipped = array_column(VectorRunner::skips(), 0);
+        $driver = new VectorDriver($rules);
         $cases = json_decode((string) file_get_contents($file), false, 100000, JSON_THROW_ON_ERROR);
         $withState = 0;
         $checked = ['steps' => 0, 'with expect.state' => 0];
         foreach ($cases as $case) {
-            if (in_array($case->name ?? null, $skipped, true)) {
-                continue;
-            }
             foreach (property_exists($case, 'steps') ? $case->steps : [$case] as $step) {
                 if (is_object($step) && property_exists($step, 'request') && is_object($step->expect->state ?? null)) {
                     $withState++;
                 }
             }
-            $runner->walk($case, function (int $n, object $step, mixed $state) use ($rules, $case, &$checked): mixed {
+            $driver->walk($case, function (int $n, object $step, mixed $state) use ($rules, $case, &$checked): mixed {
                 $what = "{$case->name} step {$n}";
-                $text = $rules->evaluateJson(VectorRunner::json($step->request), VectorRunner::json($state));
+                $text = $rules->evaluateJson(VectorDriver::json($step->request), VectorDriver::json($state));
                 $outcome = json_decode($text, true);
                 $hasState = is_object($step->expect->state ?? null);
                 $why = self::outOfReach(self::arrays($state), $outcome);
@@ -83,7 +79,7 @@ final class StorageTest extends TestCase
                     self::assertFalse($hasState, "{$what}: a step with expect.state has a state the tables cannot hold ({$why})");
                 }
                 $mutations = json_decode($text, false)->mutations;
-                return json_decode($rules->applyJson(VectorRunner::json($state), VectorRunner::json($mutations)), false);
+                return json_decode($rules->applyJson(VectorDriver::json($state), VectorDriver::json($mutations)), false);
             });
         }
         self::assertSame($withState, $checked['with expect.state'], "{$file}: every step with expect.state goes through the database");
@@ -127,14 +123,14 @@ final class StorageTest extends TestCase
         self::assertEquals(TalkDatabase::owned($state, $target), TalkDatabase::owned($loaded, $target), "{$what}: rows load as the running state");
 
         // The loaded State as JSON text: json_encode() of it is exact (no empty object in it).
-        $text = $rules->evaluateJson(VectorRunner::json($requestTree), (string) json_encode($loaded));
+        $text = $rules->evaluateJson(VectorDriver::json($requestTree), (string) json_encode($loaded));
         $outcome = json_decode($text, true);
         self::assertEquals($expected, $outcome, "{$what}: the loaded state gets the same Outcome");
 
         (new MutationWriter($pdo))->apply($token, $outcome['mutations']);
         $readBack = $loader->load($token, $appConfig, $request, $names);
         self::assertNotNull($readBack);
-        $applied = json_decode($rules->applyJson((string) json_encode($loaded), VectorRunner::json(json_decode($text, false)->mutations)), true);
+        $applied = json_decode($rules->applyJson((string) json_encode($loaded), VectorDriver::json(json_decode($text, false)->mutations)), true);
         self::assertEquals(TalkDatabase::owned($applied, $target), TalkDatabase::owned($readBack, $target), "{$what}: the rows written read back as apply()'s state");
     }
 
@@ -580,6 +576,6 @@ final class StorageTest extends TestCase
     /** A decoded (stdClass) JSON tree as arrays. */
     private static function arrays(mixed $tree): mixed
     {
-        return json_decode(VectorRunner::json($tree), true);
+        return json_decode(VectorDriver::json($tree), true);
     }
 }

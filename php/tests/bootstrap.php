@@ -11,3 +11,4 @@ require dirname(__DIR__) . '/autoload.php';
 require __DIR__ . '/Support/TinyWasm.php';
 require __DIR__ . '/Support/Probe.php';
 require __DIR__ . '/Support/TalkDatabase.php';
+require __DIR__ . '/Support/VectorDriver.php';

@@ -1,15 +1,15 @@
-// Runs conformance vectors inside the browser page, through the same bridge and runner as Node.
-// The vector files are fetched from the test server.
+// The Chromium host: runs the conformance vectors inside the page through the same bridge and
+// driver as Node (tests/drivers/driver.mjs) and returns the transcript lines. The vector files
+// are fetched from the test server.
 import { init, isReady, evaluate, apply, version } from '../../js/index.mjs';
-import { runFiles } from '../node/vector-runner.mjs';
+import { drive } from '../drivers/driver.mjs';
 
 /**
- * @param {{ files: { file: string, url: string }[], skips?: unknown[] }} args
+ * @param {{ files: { file: string, url: string }[] }} args
  */
-export async function run({ files, skips = [] }) {
+export async function run({ files }) {
 	const started = performance.now();
-	const ok = await init();
-	if (!ok) {
+	if (!(await init())) {
 		return { error: 'init() resolved false: the wasm could not be loaded in the browser' };
 	}
 	const loaded = [];
@@ -24,12 +24,11 @@ export async function run({ files, skips = [] }) {
 			loaded.push({ file, error: `cannot fetch: ${e.message}` });
 		}
 	}
-	const result = await runFiles({ evaluate, apply, recover: () => init() }, loaded, { skips });
+	const lines = [{ host: 'chromium', version: version(), userAgent: navigator.userAgent }];
+	await drive({ evaluate, apply, recover: () => init() }, loaded, (line) => lines.push(line));
 	return {
-		...result,
+		lines,
 		ready: isReady(),
-		version: version(),
-		userAgent: navigator.userAgent,
 		wasmResource: performance.getEntriesByType('resource')
 			.filter((e) => e.name.endsWith('.wasm'))
 			.map((e) => ({ name: e.name, bytes: e.encodedBodySize })),

@@ -1,32 +1,35 @@
 #!/usr/bin/env node
-// Usage: node tests/browser/run-chromium.mjs PATH...
-// Runs the conformance vectors inside headless Chromium (Debian's /usr/bin/chromium, driven by
-// playwright-core; no browser download). The repository and the vector folders are served by
-// tests/browser/serve.mjs on a free localhost port; the page fetches the .wasm and the vectors.
-// Prints one line per failing case and ends with exactly "N passed, M failed".
-import { basename, dirname, relative, sep } from 'node:path';
+// The headless Chromium host: node tests/browser/run-chromium.mjs FILE... > transcript.jsonl
+// Runs the vector files (paths as given) inside Debian's /usr/bin/chromium, driven by playwright-core
+// (no browser download): the repository and the vector folders are served by tests/browser/serve.mjs
+// on a free localhost port, the page fetches the .wasm and the vectors and runs them through the JS
+// driver (tests/drivers/driver.mjs). Writes the transcript lines to stdout; `cargo xtask check`
+// judges them. Exits 2 when the page could not run.
+import { existsSync } from 'node:fs';
+import { basename, dirname, relative, resolve, sep } from 'node:path';
 import { EXECUTABLE, TIMEOUT_MS, launchChromium } from './chromium.mjs';
 import { startServer, ROOT } from './serve.mjs';
-import { defaultVectorDirs, displayName, expandPaths, loadSkips } from '../node/files.mjs';
-import { summaryLine } from '../node/vector-runner.mjs';
-
 
 const args = process.argv.slice(2);
-let paths;
-try {
-	paths = expandPaths(args.length > 0 ? args : defaultVectorDirs());
-} catch (e) {
-	console.error(`run-chromium: ${e.message}`);
+if (args.length === 0) {
+	console.error('usage: node tests/browser/run-chromium.mjs FILE... > transcript.jsonl');
 	process.exit(2);
+}
+for (const a of args) {
+	if (!existsSync(a)) {
+		console.error(`run-chromium: no such file: ${a}`);
+		process.exit(2);
+	}
 }
 
 // Files inside the repository keep their path; every other folder gets a mount of its own.
 const mounts = {};
 const mountOf = new Map();
-const files = paths.map((p) => {
+const files = args.map((given) => {
+	const p = resolve(given);
 	const rel = relative(ROOT, p);
 	if (!rel.startsWith('..') && !rel.startsWith(sep)) {
-		return { file: displayName(p), url: `/${rel.split(sep).join('/')}` };
+		return { file: given, url: `/${rel.split(sep).join('/')}` };
 	}
 	const dir = dirname(p);
 	if (!mountOf.has(dir)) {
@@ -34,7 +37,7 @@ const files = paths.map((p) => {
 		mountOf.set(dir, prefix);
 		mounts[prefix] = dir;
 	}
-	return { file: displayName(p), url: `${mountOf.get(dir)}${encodeURIComponent(basename(p))}` };
+	return { file: given, url: `${mountOf.get(dir)}${encodeURIComponent(basename(p))}` };
 });
 
 const server = await startServer({ mounts });
@@ -59,21 +62,18 @@ try {
 	const result = await page.evaluate(async (input) => {
 		const m = await import('./page.mjs');
 		return m.run(input);
-	}, { files, skips: loadSkips() });
+	}, { files });
 	for (const p of problems) {
 		console.error(`run-chromium: ${p}`);
 	}
 	if (result.error) {
 		console.error(`run-chromium: ${result.error}`);
 	} else {
-		console.error(`run-chromium: ${browser.version()} (${EXECUTABLE}), module ${result.version.crate} ${result.version.version}, `
+		console.error(`run-chromium: ${browser.version()} (${EXECUTABLE}), `
 			+ `wasm ${result.wasmResource.map((r) => `${r.name.replace(server.url, '')} ${r.bytes} B`).join(', ')}, ${result.ms} ms`);
-		for (const line of result.lines) {
-			console.log(line);
-		}
-		console.log(summaryLine(result.passed, result.failed));
-		exitCode = result.failed === 0 && problems.filter((p) => !p.startsWith('console warning')).length === 0 ? 0 : 1;
-		if (result.failed === 0 && exitCode !== 0) {
+		process.stdout.write(result.lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+		exitCode = problems.filter((p) => !p.startsWith('console warning')).length === 0 ? 0 : 1;
+		if (exitCode !== 0) {
 			console.error('run-chromium: failing because of the page errors above');
 		}
 	}

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import * as bridge from '../../js/index.mjs';
-import { applyFixture, caseSteps, clone } from './vector-runner.mjs';
+import { applyFixture, caseSteps, clone } from '../drivers/driver.mjs';
 import { ROOT, defaultVectorDirs, expandPaths, loadVectorFiles } from './files.mjs';
 
 const {

@@ -1,4 +1,5 @@
-// Node-only helpers: find and read vector files (the shared runner stays browser-safe).
+// Node-only helpers: find and read vector files, used as input by the API tests (the vectors'
+// expectations are judged by `cargo xtask check`, once per host).
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,13 +7,9 @@ import { fileURLToPath } from 'node:url';
 /** Repository root. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Default vector locations: the shared contract vectors (required) and this repository's own (if present). */
+/** The vendored public vectors and the project's own. */
 export function defaultVectorDirs() {
-	const local = resolve(ROOT, 'tests', 'vectors');
-	return [
-		process.env.TCR_SHARED_VECTORS || resolve(ROOT, '..', 'shared', 'vectors'),
-		...(existsSync(local) ? [local] : []),
-	];
+	return [resolve(ROOT, 'tests', 'conformance'), resolve(ROOT, 'tests', 'vectors')];
 }
 
 /** Expands files and folders (recursively, *.json, sorted) into absolute file paths. */
@@ -55,17 +52,4 @@ export function loadVectorFiles(absPaths) {
 			return { file: displayName(p), path: p, error: `cannot read: ${e.message}` };
 		}
 	});
-}
-
-/** tests/vector-skips.json: [{ name, reason }] */
-export function loadSkips() {
-	const p = resolve(ROOT, 'tests', 'vector-skips.json');
-	if (!existsSync(p)) {
-		return [];
-	}
-	const skips = JSON.parse(readFileSync(p, 'utf8'));
-	if (!Array.isArray(skips)) {
-		throw new Error('tests/vector-skips.json must be a JSON array of { name, reason }');
-	}
-	return skips;
 }

@@ -6,13 +6,20 @@ import {
 } from 'talk-call-rules';
 import type {
 	Request, State, Outcome, Reason, Mutation, Effect, OcsEnvelope, Version, Peer, Room, Attendee, Session,
-	Config, ForeignAttendee, ErrorData, AllowedActions, Explanation,
+	Config, ForeignAttendee, ErrorData, AllowedActions, Explanation, SystemMessageKind,
 } from 'talk-call-rules';
 
 const config: Config = {
 	startCalls: 0, allowedGroups: [], recordingConsent: 0, defaultPermissions: null, signaling: 'external',
 	someFutureSetting: true, // unknown fields are allowed
 };
+// Only the identifying fields are required; every other column defaults like the server's.
+const minimal: State = {
+	room: { token: 'abcd', type: 2 },
+	attendees: [{ attendeeId: 1, actorType: 'users', actorId: 'alice', participantType: 1 }],
+	sessions: [{ sessionId: 's1', attendeeId: 1 }],
+};
+void minimal;
 const room: Room = {
 	token: 'abc123', type: 2, readOnly: 0, lobbyState: 0, lobbyTimer: null, objectType: '', callFlag: 0,
 	activeSince: null, activeGuests: 0, defaultPermissions: 0, callPermissions: 0, recordingConsent: 0,
@@ -72,10 +79,10 @@ async function main(): Promise<void> {
 			const silent: boolean = effect.silent;
 			void ids; void silent;
 		} else if (effect.type === 'systemMessage') {
-			const msg: 'call_started' | 'call_joined' | 'call_left' | 'call_ended' | 'call_ended_everyone' | 'call_missed' = effect.message;
+			const msg: SystemMessageKind = effect.message;
 			void msg;
 		} else if (effect.type === 'dialOut') {
-			const n: string = effect.number;
+			const n: string | null = effect.number;
 			void n;
 		}
 	}

@@ -80,7 +80,9 @@ final class StateLoader
                 'actorType' => (string) $r['actor_type'],
                 'actorId' => (string) $r['actor_id'],
             ] + self::fieldsOf(Columns::ATTENDEES, $r, Columns::ATTENDEES . " id {$id}");
-            if ($a['actorType'] === 'users' && $a['displayName'] === '') {
+            // GET peers falls back to the user manager's name where PHP finds the stored one
+            // falsy: '' and '0'.
+            if ($a['actorType'] === 'users' && ($a['displayName'] === '' || $a['displayName'] === '0')) {
                 $needNames[$a['actorId']] = true;
             }
             $attendees[] = $a;

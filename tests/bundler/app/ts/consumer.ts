@@ -56,7 +56,7 @@ export async function decide(): Promise<string> {
 	const envelope: OcsEnvelope = ocs(outcome);
 	const why: Explanation = explain(outcome);
 	const next = apply(state, mutations);
-	const inCall: number = isOutcome(next) ? -1 : next.sessions[0]?.inCall ?? -1;
+	const inCall: number = isOutcome(next) ? -1 : next.sessions?.[0]?.inCall ?? -1;
 	const actions = allowedActions(state, { userId: 'alice', sessionId: 'alice-session' }, NOW);
 	const canJoin: boolean = !isOutcome(actions) && (actions satisfies AllowedActions).join.allowed;
 	const v: Version = version();
