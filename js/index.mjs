@@ -10,31 +10,10 @@
 //   runtime check, and are marked so that bundlers (webpack/rspack/vite) leave them alone.
 
 import * as glue from '../pkg/talk_call_rules.js';
+import { LIMITS, REASON_INFO } from './facts.mjs';
 
-/** Stable reason codes (see README, "Reason codes"). */
-export const REASONS = Object.freeze([
-	'ok',
-	'no-route',
-	'method-not-allowed',
-	'talk-not-allowed',
-	'calls-disabled',
-	'not-found',
-	'read-only',
-	'lobby',
-	'no-start-permission',
-	'consent',
-	'no-session',
-	'conversation-type',
-	'cannot-start-call',
-	'not-in-call',
-	'flags-without-in-call',
-	'no-call',
-	'actor-type',
-	'target-not-found',
-	'target-in-call',
-	'dial-out-unavailable',
-	'bad-input',
-]);
+// Reason codes and input limits: generated from the engine (`cargo xtask gen`), tested against it.
+export { REASONS, REASON_INFO, LIMITS } from './facts.mjs';
 
 /** Participant call flags (`inCall`, `callFlag`, request `flags`). */
 export const CallFlag = Object.freeze({
@@ -331,10 +310,10 @@ function guard(fn, args) {
 	}
 }
 
-// The engine's input limits (src/input.rs). Text longer than this (in UTF-16 units, never more
+// The engine's input limits (js/facts.mjs). Text longer than this (in UTF-16 units, never more
 // than its UTF-8 bytes) is refused here, before it is copied into wasm memory, which never shrinks.
-const MAX_REQUEST = 64 * 1024;
-const MAX_DOCUMENT = 8 * 1024 * 1024;
+const MAX_REQUEST = LIMITS.requestBytes;
+const MAX_DOCUMENT = LIMITS.documentBytes;
 
 /** The detail of the engine's refusal for the first oversized document, or null. */
 function oversized(docs) {
@@ -428,9 +407,14 @@ export function explainJson(outcomeJson) {
 	const text = str(outcomeJson);
 	const detail = oversized([['outcome', text, MAX_DOCUMENT]]);
 	if (detail) {
-		return JSON.stringify({ status: 400, reason: 'bad-input', explanation: 'The request or the stored state is malformed.' });
+		return JSON.stringify({ status: 400, reason: 'bad-input', explanation: REASON_INFO['bad-input'].explanation });
 	}
 	return guard(optional('explainJson'), [text]);
+}
+
+/** The engine's reason codes (code, statuses, sentence), input limits and bad-input shapes. */
+export function facts() {
+	return JSON.parse(guard(optional('factsJson'), []));
 }
 
 /** `{ crate, version, talkApi, serverParity, abi }` */

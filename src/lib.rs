@@ -25,6 +25,7 @@ pub mod apply;
 pub mod call_end;
 pub mod context;
 pub mod endpoint;
+pub mod facts;
 pub mod guard;
 pub mod index;
 pub mod input;
@@ -263,6 +264,11 @@ pub fn version() -> Value {
         .with("talkApi", "v4")
         .with("serverParity", "talk-18")
         .with("abi", ABI_VERSION)
+}
+
+/// The reason codes, limits and bad-input shapes every host copies (see [`facts`]).
+pub fn facts() -> Value {
+    facts::facts()
 }
 
 /// Version of the C-ABI exports (`tcr_*`), bumped on any incompatible change.

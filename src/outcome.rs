@@ -3,83 +3,103 @@
 
 use crate::json::Value;
 
-/// One stable code per distinct rule. Serialised in kebab-case; documented in README.md.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Reason {
-    Ok,
-    NoRoute,
-    MethodNotAllowed,
-    TalkNotAllowed,
-    CallsDisabled,
-    NotFound,
-    ReadOnly,
-    Lobby,
-    NoStartPermission,
-    Consent,
-    NoSession,
-    ConversationType,
-    CannotStartCall,
-    NotInCall,
-    FlagsWithoutInCall,
-    NoCall,
-    ActorType,
-    TargetNotFound,
-    TargetInCall,
-    DialOutUnavailable,
-    BadInput,
+/// The reason codes, each once: variant, code, the statuses it comes with, the stable English
+/// sentence `explain()` gives, and when the Talk 18 server answers it. Everything else (the JS
+/// and PHP copies, the `.d.ts` union, the README table) is generated from this table by
+/// `cargo xtask gen` and checked against it.
+macro_rules! reasons {
+    ($($variant:ident = $code:literal, [$($status:literal),+], $sentence:literal, $when:literal;)+) => {
+        /// One stable code per distinct rule. Serialised in kebab-case.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Reason {
+            $($variant,)+
+        }
+
+        impl Reason {
+            pub const ALL: &'static [Reason] = &[$(Reason::$variant,)+];
+
+            pub fn code(self) -> &'static str {
+                match self {
+                    $(Reason::$variant => $code,)+
+                }
+            }
+
+            /// The HTTP statuses an outcome with this reason carries.
+            pub fn statuses(self) -> &'static [u16] {
+                match self {
+                    $(Reason::$variant => &[$($status),+],)+
+                }
+            }
+
+            /// A stable English sentence for users (translate by the code).
+            pub fn explanation(self) -> &'static str {
+                match self {
+                    $(Reason::$variant => $sentence,)+
+                }
+            }
+
+            /// When the server answers it (for developers: the README table).
+            pub fn when(self) -> &'static str {
+                match self {
+                    $(Reason::$variant => $when,)+
+                }
+            }
+        }
+    };
+}
+
+reasons! {
+    Ok = "ok", [200, 201], "The server would accept this request.",
+        "the request succeeds (201: dial-out sent)";
+    NoRoute = "no-route", [404],
+        "This is not a Talk call API v4 endpoint (unknown path, API version or conversation token).",
+        "no route: another API version, a token outside `[a-z0-9]{4,30}`, an unknown path";
+    MethodNotAllowed = "method-not-allowed", [405], "This endpoint does not accept this HTTP method.",
+        "a known path with another method; `data` is null (the router answers before any OCS envelope)";
+    TalkNotAllowed = "talk-not-allowed", [403], "You are not in a group that is allowed to use Talk.",
+        "a logged-in user outside `allowed_groups` (every endpoint)";
+    CallsDisabled = "calls-disabled", [403], "Calls are disabled on this server.",
+        "`start_calls` = 3 on GET, POST, ring, dial-out — before the room is looked up";
+    NotFound = "not-found", [404], "The conversation does not exist or you are not a participant.",
+        "the conversation does not exist, is not visible to the caller, or the caller is not a participant";
+    ReadOnly = "read-only", [403], "The conversation is read-only, so its call can not be joined or listed.",
+        "GET/POST in a read-only or changelog conversation";
+    Lobby = "lobby", [412], "The lobby is active and you are not a moderator.",
+        "GET/POST while the lobby is active, by a non-moderator without LOBBY_IGNORE";
+    NoStartPermission = "no-start-permission", [403],
+        "You lack the permission to start calls, which ringing and dialing out need.",
+        "ring/dial-out by a caller without CALL_START";
+    Consent = "consent", [400], "You have to consent to the recording of this call before joining it.",
+        "POST without recording consent where it is required (`data` `{\"error\":\"consent\"}`)";
+    NoSession = "no-session", [404], "You have not joined the conversation (there is no room session).",
+        "POST/PUT/DELETE by a participant without a room session";
+    ConversationType = "conversation-type", [400], "This type of conversation has no calls.",
+        "POST in a note-to-self or former one-to-one conversation";
+    CannotStartCall = "cannot-start-call", [403],
+        "You may not start a call here; you can join once somebody who may start it has.",
+        "the join would start the call and the caller may not start calls (message \"Can not start a call\")";
+    NotInCall = "not-in-call", [400], "You are not in the call.",
+        "PUT while the session is not in the call; ring/dial-out while the caller's session is not";
+    FlagsWithoutInCall = "flags-without-in-call", [400],
+        "The new call flags must keep 'in call'; leave the call to leave it.",
+        "PUT flags without IN_CALL (PUT never joins or leaves)";
+    NoCall = "no-call", [400], "There is no call running in this conversation.",
+        "ring/dial-out while no call runs";
+    ActorType = "actor-type", [400], "Only users can be rung.",
+        "ring target is not a user, checked before the conversation matches (`data` `{\"error\":\"actor-type\"}`)";
+    TargetNotFound = "target-not-found", [404],
+        "That participant is not in this conversation (or can not be called this way).",
+        "ring/dial-out target unknown or in another conversation; dial-out target not a phone";
+    TargetInCall = "target-in-call", [200], "That participant is already in the call; nothing would be sent.",
+        "ring target already in the call: nothing is sent";
+    DialOutUnavailable = "dial-out-unavailable", [501],
+        "Dialing out needs an external signaling server (High-performance backend).",
+        "dial-out without an external signaling server";
+    BadInput = "bad-input", [400], "The request or the stored state is malformed.",
+        "malformed input (see Limits); `data` `{\"error\":\"bad-input\",\"detail\":…}`; no mutations";
 }
 
 impl Reason {
-    pub const ALL: [Reason; 21] = [
-        Reason::Ok,
-        Reason::NoRoute,
-        Reason::MethodNotAllowed,
-        Reason::TalkNotAllowed,
-        Reason::CallsDisabled,
-        Reason::NotFound,
-        Reason::ReadOnly,
-        Reason::Lobby,
-        Reason::NoStartPermission,
-        Reason::Consent,
-        Reason::NoSession,
-        Reason::ConversationType,
-        Reason::CannotStartCall,
-        Reason::NotInCall,
-        Reason::FlagsWithoutInCall,
-        Reason::NoCall,
-        Reason::ActorType,
-        Reason::TargetNotFound,
-        Reason::TargetInCall,
-        Reason::DialOutUnavailable,
-        Reason::BadInput,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Reason::Ok => "ok",
-            Reason::NoRoute => "no-route",
-            Reason::MethodNotAllowed => "method-not-allowed",
-            Reason::TalkNotAllowed => "talk-not-allowed",
-            Reason::CallsDisabled => "calls-disabled",
-            Reason::NotFound => "not-found",
-            Reason::ReadOnly => "read-only",
-            Reason::Lobby => "lobby",
-            Reason::NoStartPermission => "no-start-permission",
-            Reason::Consent => "consent",
-            Reason::NoSession => "no-session",
-            Reason::ConversationType => "conversation-type",
-            Reason::CannotStartCall => "cannot-start-call",
-            Reason::NotInCall => "not-in-call",
-            Reason::FlagsWithoutInCall => "flags-without-in-call",
-            Reason::NoCall => "no-call",
-            Reason::ActorType => "actor-type",
-            Reason::TargetNotFound => "target-not-found",
-            Reason::TargetInCall => "target-in-call",
-            Reason::DialOutUnavailable => "dial-out-unavailable",
-            Reason::BadInput => "bad-input",
-        }
-    }
-
     pub fn from_code(code: &str) -> Option<Reason> {
         Reason::ALL.iter().copied().find(|r| r.code() == code)
     }
@@ -224,6 +244,17 @@ pub fn envelope(status: i64, message: &str, data: Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_reason_has_statuses_and_its_own_sentence() {
+        for (i, r) in Reason::ALL.iter().enumerate() {
+            let s = r.explanation();
+            assert!(s.ends_with('.') && s.len() > 10, "{}", r.code());
+            assert!(Reason::ALL[..i].iter().all(|o| o.explanation() != s));
+            assert!(!r.statuses().is_empty() && r.statuses().iter().all(|s| (200..600).contains(s)));
+            assert!(!r.when().is_empty());
+        }
+    }
 
     #[test]
     fn codes_are_unique_kebab_case_and_round_trip() {

@@ -139,6 +139,11 @@ pub fn version_js() -> JsValue {
     to_js(&crate::version())
 }
 
+#[wasm_bindgen(js_name = factsJson)]
+pub fn facts_json_js() -> String {
+    crate::facts().to_json()
+}
+
 #[wasm_bindgen(js_name = evaluateJson)]
 pub fn evaluate_json_js(request: &str, state: &str) -> String {
     crate::evaluate_json(request, state)
@@ -246,4 +251,9 @@ pub extern "C" fn tcr_explain(outcome_len: i32) -> i32 {
 #[no_mangle]
 pub extern "C" fn tcr_version() -> i32 {
     with_documents(&[], |_| crate::version().to_json())
+}
+
+#[no_mangle]
+pub extern "C" fn tcr_facts() -> i32 {
+    with_documents(&[], |_| crate::facts().to_json())
 }

@@ -184,6 +184,21 @@ final class CallRules
     }
 
     /**
+     * The module's reason codes (code, statuses, sentence), input limits and bad-input
+     * shapes, as JSON (`Facts` holds the generated copy). @throws CallRulesTrapped
+     */
+    public function factsJson(): string
+    {
+        return $this->run('tcr_facts');
+    }
+
+    /** {@see factsJson()} as an array. @throws CallRulesTrapped */
+    public function facts(): array
+    {
+        return json_decode($this->factsJson(), true, 512, JSON_THROW_ON_ERROR);
+    }
+
+    /**
      * Every call action for the caller (`$actor`: {"userId","sessionId","groups"}) at `$now`,
      * with the status and reason the server would answer; `$options` may give the request
      * bodies to model ({"join": {...}, "updateFlags": {...}}; "" for the defaults).
@@ -378,6 +393,8 @@ final class CallRules
         $o = self::badInput($detail);
         if ($export === 'tcr_ocs') {
             $o = ['ocs' => ['meta' => ['status' => 'failure', 'statuscode' => 400, 'message' => ''], 'data' => $o['data']]];
+        } elseif ($export === 'tcr_explain') {
+            $o = ['status' => 400, 'reason' => 'bad-input', 'explanation' => Facts::REASONS['bad-input']['explanation']];
         }
         return json_encode($o, self::ENCODE);
     }

@@ -5,6 +5,7 @@
 //! and writes a transcript; [`check`] is the one matcher that judges them all.
 
 pub mod check;
+pub mod gen;
 pub mod native;
 pub mod transcript;
 pub mod vectors;

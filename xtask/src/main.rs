@@ -14,6 +14,9 @@ fn usage() -> &'static str {
                                   judge a host's transcript (JSON lines) against the vectors
   vendor-vectors [DIR]            copy the public vectors (default ../shared/vectors) into tests/conformance
   sync-vectors                    report how ../shared/vectors differs from the vendored copy
+  gen [--check]                   write the generated copies of the reason codes and limits (js/facts.mjs,
+                                  php/src/Facts.php, the Reason union of js/index.d.ts, README's table);
+                                  --check: fail when one is out of date
 
 Reports end with exactly \"N passed, M failed\"; the exit status is 0 only when M is 0 (2: usage or input errors)."
 }
@@ -107,6 +110,25 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                     println!("{} matches the vendored {}", vectors::shared_dir(&root).display(), vectors::VENDORED_DIR)
                 }
                 None => println!("no shared vectors beside the repository; {} runs", vectors::VENDORED_DIR),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        "gen" => {
+            let root = vectors::root();
+            if rest.first().map(String::as_str) == Some("--check") {
+                let stale = xtask::gen::stale(&root)?;
+                if stale.is_empty() {
+                    println!("the generated copies are up to date");
+                    return Ok(ExitCode::SUCCESS);
+                }
+                for p in stale {
+                    println!("out of date: {} (run `cargo xtask gen`)", p.display());
+                }
+                return Ok(ExitCode::FAILURE);
+            }
+            for (path, text) in xtask::gen::outputs(&root)? {
+                std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+                println!("wrote {}", path.display());
             }
             Ok(ExitCode::SUCCESS)
         }
