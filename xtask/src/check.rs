@@ -144,18 +144,16 @@ pub fn compare(outcome: &Value, after: &Value, expect: &Value) -> Result<(), Str
         None => Value::Array(vec![]),
         Some(m) => m.clone(),
     };
+    let none_expected = matches!(expect.get("mutations"), Some(Value::Str(s)) if s == "none");
+    let none_made = matches!(&mutations, Value::Array(a) if a.is_empty());
     match expect.get("mutations") {
-        None => {}
-        Some(Value::Str(s)) if s == "none" => {
-            if !matches!(&mutations, Value::Array(a) if a.is_empty()) {
-                return Err(format!("mutations: expected none, got {}", mutations.to_json()));
-            }
+        Some(_) if none_expected && !none_made => {
+            return Err(format!("mutations: expected none, got {}", mutations.to_json()));
         }
-        Some(want) => {
-            if !deep_eq(&mutations, want) {
-                return Err(format!("mutations: got {} expected {}", mutations.to_json(), want.to_json()));
-            }
+        Some(want) if !none_expected && !deep_eq(&mutations, want) => {
+            return Err(format!("mutations: got {} expected {}", mutations.to_json(), want.to_json()));
         }
+        _ => {}
     }
     if let Some(want) = expect.get("state") {
         check_state(after, want)?;

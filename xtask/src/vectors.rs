@@ -210,7 +210,7 @@ pub fn vendor(root: &Path, from: &Path) -> Result<usize, String> {
     }
     let dir = root.join(VENDORED_DIR);
     fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    for old in expand(&[dir.clone()])? {
+    for old in expand(std::slice::from_ref(&dir))? {
         fs::remove_file(&old).map_err(|e| e.to_string())?;
     }
     for f in &files {
