@@ -193,7 +193,7 @@ final class BridgeTest extends TestCase
     public function testAllowedActionsAgreeWithEvaluateAndExplain(): void
     {
         $r = new CallRules();
-        $dir = dirname(__DIR__, 3) . '/shared/vectors';
+        $dir = dirname(__DIR__, 2) . '/tests/conformance';
         $checked = 0;
         foreach (['ring.json', 'lobby.json', 'sip-dialout.json', 'recording-consent.json'] as $file) {
             $cases = json_decode((string) file_get_contents("{$dir}/{$file}"), true);

@@ -2,7 +2,7 @@
 // Serves the repository root at "/" and any extra folders at their own prefixes, with the right
 // MIME types (application/wasm for .wasm, so that WebAssembly.compileStreaming works).
 //
-// As a script: node tests/browser/serve.mjs [port]   (serves the repo and ../shared at /__shared/)
+// As a script: node tests/browser/serve.mjs [port]   (serves the repository)
 import { createServer } from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
@@ -107,8 +107,8 @@ export function startServer(options = {}) {
 
 if (import.meta.url === pathToFileURL(process.argv[1] || '').href) {
 	const port = Number(process.argv[2] || 0);
-	const { url } = await startServer({ port, mounts: { '/__shared/': resolve(ROOT, '..', 'shared') } });
-	console.log(`serving ${ROOT} at ${url}/ (../shared at ${url}/__shared/)`);
+	const { url } = await startServer({ port });
+	console.log(`serving ${ROOT} at ${url}/`);
 	console.log(`demo page: ${url}/tests/browser/index.html`);
 	console.log(`playground: ${url}/playground/`);
 }
