@@ -102,29 +102,27 @@ fn same_id(a: Option<&Value>, b: &Value) -> bool {
     a.is_some_and(|a| crate::check::deep_eq(a, b))
 }
 
+/// Removes the row of `table` whose `key` is `id`; a missing row is an error.
+fn remove(state: &mut Value, table: &str, key: &str, id: &Value) -> Result<(), String> {
+    let rows = rows_mut(state, table)?;
+    let before = rows.len();
+    rows.retain(|r| !same_id(r.get(key), id));
+    if rows.len() == before {
+        return Err(format!("no {} {}", table.trim_end_matches('s'), id.to_json()));
+    }
+    Ok(())
+}
+
 /// The fixture steps of the contract; a row that does not exist is an error.
 fn fixture(state: &mut Value, kind: &str, step: &Value) -> Result<(), String> {
     let arg = |k: &str| step.get(k).cloned().ok_or(format!("{k} missing"));
     match kind {
         "addSession" => rows_mut(state, "sessions")?.push(arg("session")?),
         "addAttendee" => rows_mut(state, "attendees")?.push(arg("attendee")?),
-        "removeSession" => {
-            let id = arg("sessionId")?;
-            let rows = rows_mut(state, "sessions")?;
-            let before = rows.len();
-            rows.retain(|s| !same_id(s.get("sessionId"), &id));
-            if rows.len() == before {
-                return Err(format!("no session {}", id.to_json()));
-            }
-        }
+        "removeSession" => remove(state, "sessions", "sessionId", &arg("sessionId")?)?,
         "removeAttendee" => {
             let id = arg("attendeeId")?;
-            let rows = rows_mut(state, "attendees")?;
-            let before = rows.len();
-            rows.retain(|a| !same_id(a.get("attendeeId"), &id));
-            if rows.len() == before {
-                return Err(format!("no attendee {}", id.to_json()));
-            }
+            remove(state, "attendees", "attendeeId", &id)?;
             rows_mut(state, "sessions")?.retain(|s| !same_id(s.get("attendeeId"), &id));
         }
         "setRoom" => merge(object_mut(state, "room"), &arg("set")?)?,
