@@ -1,29 +1,24 @@
 #!/usr/bin/env bash
-# Prepares the PHP bridge's runtime (idempotent):
+# Prepares the PHP bridge's runtime libraries (idempotent, fast when up to date):
 #  - installs php-cli (with FFI), phpunit and php-sqlite3 (pdo_sqlite, for the storage tests)
 #    through apt-get, only when missing;
-#  - builds the wasm C-API runtime library (wasmi, from crates.io) only when it is missing
-#    or its inputs (php/runtime/Cargo.toml, Cargo.lock, src/) changed.
-# Also writes talk-call-rules-ffi.h beside it (for ffi.preload=).
-# Prints the path of the library on its last line (stdout); everything else goes to stderr.
+#  - builds, from crates.io, only when missing or when their inputs (Cargo.toml, Cargo.lock,
+#    build.rs, src/) changed:
+#      libtcr_php.so  php/runtime/        wasmtime behind the bridge's own C functions: the default
+#                                         (a fresh build takes ~5 min on 2 free cores)
+#      libwasmi.so    php/runtime/wasmi/  wasmi's standard wasm C API (wasm.h): the fallback (~45 s)
+#    both into target/php-runtime/release/;
+#  - writes the ffi.preload headers beside them: talk-call-rules-ffi.h (libtcr_php, FFI scope
+#    TALK_CALL_RULES) and talk-call-rules-wasm-h-ffi.h (libwasmi, scope TALK_CALL_RULES_WASM_H).
+# Prints the path of the default library on its last line (stdout); everything else goes to stderr.
 # Environment: TCR_PHP_NO_APT=1 skips the apt-get step (fails instead when PHP is missing).
-#   TCR_PHP_RUNTIME=wasmtime builds the optional wasmtime C API instead (php/runtime/wasmtime:
-#   needs cmake, ~4.5 min; use it with TALK_CALL_RULES_RUNTIME=<printed path>).
+#   TCR_PHP_FAST=0 builds only libwasmi.so (the bridge then runs on the wasm.h fallback).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(dirname "$here")"
-crate="$here/runtime"
 target="$repo/target/php-runtime"
-lib="$target/release/libwasmi.so"
-stamp="$target/release/libwasmi.inputs"
-if [[ "${TCR_PHP_RUNTIME:-wasmi}" == wasmtime ]]; then
-  crate="$here/runtime/wasmtime"
-  target="$repo/target/php-runtime-wasmtime"
-  lib="$target/release/libwasmtime_c.so"
-  stamp="$target/release/libwasmtime_c.inputs"
-  need_cmake=1
-fi
+release="$target/release"
 
 log() { echo "php/build-runtime.sh: $*" >&2; }
 
@@ -42,9 +37,6 @@ fi
 if ! php -r 'exit(extension_loaded("pdo_sqlite") ? 0 : 1);' 2>/dev/null; then
   need+=(php-sqlite3)
 fi
-if [[ -n "${need_cmake:-}" ]] && ! command -v cmake >/dev/null 2>&1; then
-  need+=(cmake)
-fi
 if ((${#need[@]})); then
   if [[ "${TCR_PHP_NO_APT:-}" == 1 ]]; then
     log "missing: ${need[*]} (TCR_PHP_NO_APT=1, not installing)"; exit 1
@@ -56,23 +48,43 @@ if ((${#need[@]})); then
     || { $sudo apt-get update >&2 && $sudo apt-get install -y --no-install-recommends "${need[@]}" >&2; }
 fi
 
-# ---- the runtime library ----
-inputs() {
-  (cd "$crate" && cat Cargo.toml Cargo.lock 2>/dev/null; find src -maxdepth 1 -type f -print0 | sort -z | xargs -0 cat) | sha256sum | cut -d' ' -f1
+# ---- the runtime libraries ----
+inputs() { # crate folder
+  local f files=()
+  for f in "$1"/Cargo.toml "$1"/Cargo.lock "$1"/build.rs "$1"/src/*; do
+    [[ -f "$f" ]] && files+=("$f")
+  done
+  cat "${files[@]}" | sha256sum | cut -d' ' -f1
 }
-want="$(inputs)"
-if [[ -f "$lib" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
-  log "runtime library up to date"
-else
-  log "building the wasm C-API runtime ($(basename "$lib")) into $target"
+build() { # crate folder, library name
+  local crate="$1" lib="$release/$2" stamp="$release/$2.inputs" want
+  want="$(inputs "$crate")"
+  if [[ -f "$lib" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+    log "$2 up to date"
+    return
+  fi
+  log "building $2 (from ${crate#"$repo"/}) into $target"
+  local started=$SECONDS
   if ! cargo build --release --manifest-path "$crate/Cargo.toml" --target-dir "$target" --offline >&2 2>/dev/null; then
     cargo build --release --manifest-path "$crate/Cargo.toml" --target-dir "$target" >&2
   fi
   [[ -f "$lib" ]] || { log "no $lib after the build"; exit 1; }
-  inputs >"$stamp"
+  inputs "$crate" >"$stamp"
+  log "$2 built in $((SECONDS - started)) s"
+}
+preload_header() { # library name, header, scope, output
+  local out="$release/$4"
+  { printf '#define FFI_SCOPE "%s"\n#define FFI_LIB "%s"\n' "$3" "$release/$1"; cat "$here/$2"; } >"$out.tmp"
+  if cmp -s "$out.tmp" "$out"; then rm -f "$out.tmp"; else mv "$out.tmp" "$out"; fi
+}
+
+build "$here/runtime/wasmi" libwasmi.so
+preload_header libwasmi.so wasm.h TALK_CALL_RULES_WASM_H talk-call-rules-wasm-h-ffi.h
+if [[ "${TCR_PHP_FAST:-1}" == 0 ]]; then
+  log "TCR_PHP_FAST=0: libtcr_php.so not built; the bridge runs on libwasmi.so"
+  echo "$release/libwasmi.so"
+  exit 0
 fi
-# A header with FFI_SCOPE/FFI_LIB for `ffi.preload=` (PHP-FPM pools that keep ffi.enable=preload).
-scope_h="$target/release/talk-call-rules-ffi.h"
-{ printf '#define FFI_SCOPE "TALK_CALL_RULES"\n#define FFI_LIB "%s"\n' "$lib"; cat "$here/wasm.h"; } >"$scope_h.tmp"
-if cmp -s "$scope_h.tmp" "$scope_h"; then rm -f "$scope_h.tmp"; else mv "$scope_h.tmp" "$scope_h"; fi
-echo "$lib"
+build "$here/runtime" libtcr_php.so
+preload_header libtcr_php.so runtime/tcr_php.h TALK_CALL_RULES talk-call-rules-ffi.h
+echo "$release/libtcr_php.so"
