@@ -4,14 +4,17 @@ declare(strict_types=1);
 
 namespace OCA\TalkCallRules;
 
-use FFI;
+use OCA\TalkCallRules\Internal\Backend;
+use OCA\TalkCallRules\Internal\Fast;
 use OCA\TalkCallRules\Internal\Instance;
 use OCA\TalkCallRules\Internal\Trap;
 use OCA\TalkCallRules\Internal\WasmRuntime;
 
 /**
  * The Talk Call API v4 rules (Talk 18 parity) decided by the same .wasm the browser
- * uses, run through PHP's FFI and a wasm C-API runtime (libwasmi.so by default).
+ * uses, run through PHP's FFI: by default with libtcr_php.so (wasmtime; the compiled module
+ * and its instance are kept per process and the machine code on disk), else with any library
+ * implementing the standard wasm C API (libwasmi.so is built as that fallback).
  *
  * - `evaluate`, `apply`, `ocs`, `version` take and give PHP arrays (json_decode(..., true)
  *   shapes); their `...Json` twins take and give JSON text and are exact (an empty
@@ -24,7 +27,9 @@ use OCA\TalkCallRules\Internal\WasmRuntime;
  * - `CallRulesTrapped` is raised when the module trapped; the instance has then
  *   been dropped and rebuilt, and this object stays usable.
  *
- * Every C object is freed when the object is destroyed (or on close()).
+ * Creating one is cheap in a process that has made one before (a PHP-FPM worker after its
+ * first request): the library keeps the module. Whatever this object owns is freed when it
+ * is destroyed (or on close()).
  */
 final class CallRules
 {
@@ -35,32 +40,39 @@ final class CallRules
 
     public const ENV_WASM = 'TALK_CALL_RULES_WASM';
     public const ENV_RUNTIME = 'TALK_CALL_RULES_RUNTIME';
+    public const ENV_CACHE = 'TALK_CALL_RULES_CACHE';
 
     private const ENCODE = JSON_PRESERVE_ZERO_FRACTION | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_THROW_ON_ERROR;
     private const DEPTH = 100000;
 
-    private FFI $ffi;
-    private string $bytes;
-    private ?Instance $instance = null;
-    private array $version;
+    private ?Backend $backend = null;
+    private bool $closed = false;
+    private array $version = [];
     private readonly string $wasmPath;
-    private readonly string $runtimePath;
+    private string $runtimePath = '';
+    private readonly string $cacheDir;
+    /** @var list<string> why runtime libraries tried before the one in use were not used */
+    private array $skipped = [];
+    private float $checkMs = 0.0;
 
     /**
      * @param string|null $wasmPath    the module (default: $TALK_CALL_RULES_WASM, else pkg/talk_call_rules_bg.wasm of the repository)
-     * @param string|null $runtimePath a wasm C-API library (default: $TALK_CALL_RULES_RUNTIME, else the one php/build-runtime.sh builds)
+     * @param string|null $runtimePath libtcr_php.so or a wasm C-API library (default: $TALK_CALL_RULES_RUNTIME, else
+     *                                 libtcr_php.so, then libwasmi.so, as php/build-runtime.sh builds them)
+     * @param string|null $cacheDir    libtcr_php's disk cache of compiled code ('' = none; default: $TALK_CALL_RULES_CACHE,
+     *                                 else talk-call-rules-<uid> in the system's temporary folder)
      *
      * @throws CallRulesUnavailable
      */
-    public function __construct(?string $wasmPath = null, ?string $runtimePath = null)
+    public function __construct(?string $wasmPath = null, ?string $runtimePath = null, ?string $cacheDir = null)
     {
         $this->wasmPath = $wasmPath ?? self::defaultWasmPath();
-        $this->runtimePath = $runtimePath ?? self::defaultRuntimePath();
+        $this->cacheDir = $cacheDir ?? self::defaultCacheDir();
         try {
-            $this->ffi = WasmRuntime::ffi($this->runtimePath);
-            $this->bytes = self::readWasm($this->wasmPath);
-            $this->instance = new Instance($this->ffi, $this->bytes, $this->wasmPath);
-            $this->version = $this->checkVersion($this->instance);
+            $this->backend = $this->connect($runtimePath);
+            $t = hrtime(true);
+            $this->version = self::checkVersion($this->backend, $this->wasmPath);
+            $this->checkMs = (hrtime(true) - $t) / 1e6;
         } catch (CallRulesUnavailable $e) {
             $this->close();
             throw $e;
@@ -73,11 +85,80 @@ final class CallRules
         }
     }
 
+    /**
+     * The first runtime library that loads, in order: the one given, else the defaults. A
+     * library that cannot be loaded passes to the next; a module that cannot run stops here
+     * (another runtime would not make it run).
+     */
+    private function connect(?string $runtimePath): Backend
+    {
+        $candidates = $runtimePath !== null ? [$runtimePath] : self::defaultRuntimePaths();
+        $last = null;
+        foreach ($candidates as $lib) {
+            try {
+                $backend = $this->open($lib, $runtimePath === null);
+                $this->runtimePath = $lib;
+                return $backend;
+            } catch (CallRulesUnavailable $e) {
+                if ($e->reason !== CallRulesUnavailable::RUNTIME_MISSING) {
+                    throw $e;
+                }
+                $this->skipped[] = $e->detail();
+                $last = $e;
+            }
+        }
+        if (count($this->skipped) === 1 && $last !== null) {
+            throw $last;
+        }
+        throw new CallRulesUnavailable(CallRulesUnavailable::RUNTIME_MISSING, 'no runtime library can be loaded: ' . implode('; ', $this->skipped), $last);
+    }
+
+    /**
+     * libtcr_php or a wasm.h library, told apart by the functions it exports (the one its name
+     * suggests is tried first).
+     */
+    private function open(string $lib, bool $preferScope): Backend
+    {
+        $kinds = str_contains(basename($lib), 'tcr_php') ? ['fast', 'wasm.h'] : ['wasm.h', 'fast'];
+        $errors = [];
+        foreach ($kinds as $kind) {
+            $phases = [];
+            $t = hrtime(true);
+            try {
+                if ($kind === 'fast') {
+                    $ffi = Fast::library($lib, $preferScope, $phases);
+                } else {
+                    $ffi = WasmRuntime::ffi($lib, $preferScope, $phases);
+                }
+            } catch (CallRulesUnavailable $e) {
+                if ($e->reason !== CallRulesUnavailable::RUNTIME_MISSING || !is_file($lib)) {
+                    throw $e;
+                }
+                $errors[] = $e;
+                continue;
+            }
+            $phases['library'] = (hrtime(true) - $t) / 1e6;
+            if ($kind === 'fast') {
+                $wasmPath = $this->wasmPath;
+                return new Fast($ffi, $lib, $this->wasmPath, $this->cacheDir, static fn (Backend $b): array => self::checkVersion($b, $wasmPath), $phases);
+            }
+            $t = hrtime(true);
+            $bytes = self::readWasm($this->wasmPath);
+            $phases['read'] = (hrtime(true) - $t) / 1e6;
+            return new Instance($ffi, $bytes, $this->wasmPath, $lib, $phases);
+        }
+        throw new CallRulesUnavailable(
+            CallRulesUnavailable::RUNTIME_MISSING,
+            "{$lib} is neither libtcr_php nor a wasm C-API library that loads: " . implode('; ', array_map(static fn ($e) => $e->detail(), $errors)),
+            $errors[0] ?? null
+        );
+    }
+
     /** Whether the bridge can run with these files, and precisely why not. Never throws. */
-    public static function check(?string $wasmPath = null, ?string $runtimePath = null): Availability
+    public static function check(?string $wasmPath = null, ?string $runtimePath = null, ?string $cacheDir = null): Availability
     {
         try {
-            $bridge = new self($wasmPath, $runtimePath);
+            $bridge = new self($wasmPath, $runtimePath, $cacheDir);
             $version = $bridge->version;
             $bridge->close();
             return Availability::yes($version);
@@ -92,10 +173,49 @@ final class CallRules
         return is_string($env) && $env !== '' ? $env : dirname(__DIR__, 2) . '/pkg/talk_call_rules_bg.wasm';
     }
 
-    public static function defaultRuntimePath(): string
+    /**
+     * The runtime libraries tried in order when none is given: those of $TALK_CALL_RULES_RUNTIME
+     * when set (one path, or several separated by ':'), else libtcr_php.so and then libwasmi.so
+     * (the wasm.h fallback).
+     *
+     * @return list<string>
+     */
+    public static function defaultRuntimePaths(): array
     {
         $env = getenv(self::ENV_RUNTIME);
-        return is_string($env) && $env !== '' ? $env : dirname(__DIR__, 2) . '/target/php-runtime/release/libwasmi.so';
+        if (is_string($env) && $env !== '') {
+            return array_values(array_filter(explode(PATH_SEPARATOR, $env), static fn (string $p): bool => $p !== ''));
+        }
+        $dir = dirname(__DIR__, 2) . '/target/php-runtime/release';
+        return ["{$dir}/libtcr_php.so", "{$dir}/libwasmi.so"];
+    }
+
+    /** The first of defaultRuntimePaths() that exists (else the first). */
+    public static function defaultRuntimePath(): string
+    {
+        $paths = self::defaultRuntimePaths();
+        foreach ($paths as $p) {
+            if (is_file($p)) {
+                return $p;
+            }
+        }
+        return $paths[0];
+    }
+
+    /**
+     * libtcr_php's disk cache of compiled code: $TALK_CALL_RULES_CACHE ('' or 'off': none), else
+     * talk-call-rules-<uid> in the system's temporary folder (created with mode 0700; the
+     * library uses a folder only when it belongs to the process's user and nobody else can
+     * write it).
+     */
+    public static function defaultCacheDir(): string
+    {
+        $env = getenv(self::ENV_CACHE);
+        if (is_string($env)) {
+            return in_array(strtolower(trim($env)), ['', 'off', '0', 'none', 'false'], true) ? '' : $env;
+        }
+        $uid = function_exists('posix_geteuid') ? posix_geteuid() : getmyuid();
+        return rtrim(sys_get_temp_dir(), '/') . "/talk-call-rules-{$uid}";
     }
 
     public function wasmPath(): string
@@ -106,6 +226,27 @@ final class CallRules
     public function runtimePath(): string
     {
         return $this->runtimePath;
+    }
+
+    /**
+     * How this object runs the module, for logs and diagnostics: `kind` ('wasmtime': libtcr_php,
+     * or 'wasm.h'), `library`, `source` (wasmtime: 'kept' — the process's instance was reused —,
+     * 'instantiated', 'disk-cache' or 'compiled'), `cache` (what the disk cache did) and
+     * `cacheNote`, `skipped` (why earlier runtime libraries were not used) and `phases`
+     * (milliseconds per step when this object was made); with wasmtime also `process`: the
+     * library's counters for this process.
+     *
+     * @return array<string, mixed>
+     */
+    public function runtime(): array
+    {
+        $info = $this->backend?->info() ?? [];
+        $info['phases'] = ($info['phases'] ?? []) + ['check' => $this->checkMs];
+        $info['skipped'] = $this->skipped;
+        if ($this->backend instanceof Fast) {
+            $info['process'] = $this->backend->processStats();
+        }
+        return $info;
     }
 
     private static function readWasm(string $path): string
@@ -126,27 +267,27 @@ final class CallRules
         return $bytes;
     }
 
-    private function checkVersion(Instance $i): array
+    /** The module's C-ABI version, talkApi and serverParity must be this bridge's. */
+    private static function checkVersion(Backend $b, string $wasmPath): array
     {
-        $abi = $i->call('tcr_abi_version');
+        $abi = $b->call('tcr_abi_version');
         if ($abi !== self::ABI_VERSION) {
             throw new CallRulesUnavailable(
                 CallRulesUnavailable::WASM_VERSION,
-                "{$this->wasmPath} speaks C-ABI version {$abi}, this bridge speaks " . self::ABI_VERSION
+                "{$wasmPath} speaks C-ABI version {$abi}, this bridge speaks " . self::ABI_VERSION
             );
         }
-        $i->writeInput();
-        $text = $i->answer('tcr_version');
+        $text = (string) $b->answer('tcr_version', []);
         $v = json_decode($text, true);
         if (!is_array($v)) {
-            throw new CallRulesUnavailable(CallRulesUnavailable::WASM_VERSION, "{$this->wasmPath}: version() is not JSON: {$text}");
+            throw new CallRulesUnavailable(CallRulesUnavailable::WASM_VERSION, "{$wasmPath}: version() is not JSON: {$text}");
         }
         if (($v['talkApi'] ?? null) !== self::TALK_API || ($v['serverParity'] ?? null) !== self::SERVER_PARITY) {
             throw new CallRulesUnavailable(
                 CallRulesUnavailable::WASM_VERSION,
                 sprintf(
                     '%s decides talkApi %s / serverParity %s, this bridge expects %s / %s',
-                    $this->wasmPath,
+                    $wasmPath,
                     json_encode($v['talkApi'] ?? null),
                     json_encode($v['serverParity'] ?? null),
                     self::TALK_API,
@@ -207,11 +348,9 @@ final class CallRules
      */
     public function allowedActionsJson(string $state, string $actor, int $now, string $options = ''): string
     {
-        return $this->guard('tcr_allowed_actions', static function (Instance $i) use ($state, $actor, $now, $options): string {
-            if (!$i->writeInput($state, $actor, $options)) {
-                return self::badInputJson('tcr_allowed_actions', 'input: the documents exceed the input limit of the module');
-            }
-            return $i->answerTyped('tcr_allowed_actions', [strlen($state), strlen($actor), strlen($options)], $now);
+        return $this->guard(static function (Backend $b) use ($state, $actor, $now, $options): string {
+            return $b->answer('tcr_allowed_actions', [$state, $actor, $options], $now)
+                ?? self::badInputJson('tcr_allowed_actions', 'input: the documents exceed the input limit of the module');
         });
     }
 
@@ -299,9 +438,9 @@ final class CallRules
     /** Frees every C object now (the object is unusable afterwards). */
     public function close(): void
     {
-        $this->instance?->free();
-        $this->instance = null;
-        $this->bytes = '';
+        $this->backend?->free();
+        $this->backend = null;
+        $this->closed = true;
     }
 
     public function __destruct()
@@ -318,52 +457,39 @@ final class CallRules
      */
     public function callExport(string $export, int ...$args): int
     {
-        return $this->guard($export, static fn (Instance $i): int => $i->call($export, ...$args));
+        return $this->guard(static fn (Backend $b): int => $b->call($export, ...$args));
     }
 
     // ---- internals ----
 
     private function run(string $export, string ...$docs): string
     {
-        return $this->guard($export, static function (Instance $i) use ($export, $docs): string {
-            if (!$i->writeInput(...$docs)) {
-                $total = array_sum(array_map('strlen', $docs));
-                return self::badInputJson($export, "input: {$total} bytes exceed the input limit of the module");
+        return $this->guard(static function (Backend $b) use ($export, $docs): string {
+            $total = 0;
+            foreach ($docs as $d) {
+                $total += strlen($d);
             }
-            return $i->answer($export, ...array_map('strlen', $docs));
+            return $b->answer($export, $docs)
+                ?? self::badInputJson($export, "input: {$total} bytes exceed the input limit of the module");
         });
     }
 
     /**
-     * Runs $fn on the instance; on a trap drops the instance, builds a fresh one and
-     * raises CallRulesTrapped.
+     * Runs $fn on the backend; on a trap has the instance replaced and raises CallRulesTrapped.
      *
      * @template T
-     * @param callable(Instance): T $fn
+     * @param callable(Backend): T $fn
      * @return T
      */
-    private function guard(string $export, callable $fn): mixed
+    private function guard(callable $fn): mixed
     {
-        if ($this->bytes === '') {
+        if ($this->closed || $this->backend === null) {
             throw new \LogicException('talk-call-rules: this CallRules object was closed');
         }
-        if ($this->instance === null) {
-            // A previous rebuild failed: try again, or say why not.
-            $this->instance = new Instance($this->ffi, $this->bytes, $this->wasmPath);
-        }
         try {
-            return $fn($this->instance);
+            return $fn($this->backend);
         } catch (Trap $t) {
-            $this->instance->free();
-            $this->instance = null;
-            $rebuilt = false;
-            try {
-                $this->instance = new Instance($this->ffi, $this->bytes, $this->wasmPath);
-                $rebuilt = true;
-            } catch (\Throwable) {
-                $this->instance = null;
-            }
-            throw new CallRulesTrapped($t->export, $t->trapMessage, $rebuilt, $t);
+            throw new CallRulesTrapped($t->export, $t->trapMessage, $this->backend->recover($t), $t);
         }
     }
 

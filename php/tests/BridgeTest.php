@@ -6,7 +6,7 @@ namespace OCA\TalkCallRules\Tests;
 
 use OCA\TalkCallRules\CallRules;
 use OCA\TalkCallRules\CallRulesTrapped;
-use OCA\TalkCallRules\Internal\WasmRuntime;
+use OCA\TalkCallRules\Internal\Library;
 use OCA\TalkCallRules\Tests\Support\Probe;
 use PHPUnit\Framework\TestCase;
 
@@ -152,15 +152,15 @@ final class BridgeTest extends TestCase
 
     public function testOneFfiObjectPerLibrary(): void
     {
+        $first = new CallRules();
+        $loaded = new \ReflectionProperty(Library::class, 'loaded');
+        $before = $loaded->getValue();
         $bridges = [];
         for ($i = 0; $i < 5; $i++) {
             $bridges[] = new CallRules();
         }
-        $p = new \ReflectionProperty(WasmRuntime::class, 'ffi');
-        self::assertCount(1, $p->getValue());
-        $c = new \ReflectionProperty(WasmRuntime::class, 'callbacks');
-        self::assertCount(1, $c->getValue());
-        self::assertSame($bridges[0]->version(), $bridges[4]->version());
+        self::assertSame($before, $loaded->getValue());
+        self::assertSame($first->version(), $bridges[4]->version());
     }
 
     public function testClosedBridgeRefusesCalls(): void

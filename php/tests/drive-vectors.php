@@ -3,11 +3,11 @@
 declare(strict_types=1);
 
 // The PHP host: php php/tests/drive-vectors.php FILE... > transcript.jsonl
-// Runs the vector files (paths as given) through the PHP bridge (FFI + wasm C-API runtime) and
+// Runs the vector files (paths as given) through the PHP bridge (FFI + libtcr_php or a wasm.h runtime) and
 // writes one transcript line per step to stdout; `cargo xtask check` judges it.
 // Exit status 2 when the bridge cannot run (the reason goes to stderr).
 // The module: $TALK_CALL_RULES_WASM (default pkg/talk_call_rules_bg.wasm);
-// the runtime library: $TALK_CALL_RULES_RUNTIME (default target/php-runtime/release/libwasmi.so).
+// the runtime library: $TALK_CALL_RULES_RUNTIME (default target/php-runtime/release/libtcr_php.so, else libwasmi.so).
 
 require dirname(__DIR__) . '/autoload.php';
 require __DIR__ . '/Support/VectorDriver.php';

@@ -15,7 +15,7 @@ use OCA\TalkCallRules\CallRulesUnavailable;
  *
  * @internal
  */
-final class Instance
+final class Instance implements Backend
 {
     private const WASM_I32 = 0;
     private const WASM_I64 = 1;
@@ -46,14 +46,52 @@ final class Instance
     private CData $resv;
     private CData $results;
 
-    public function __construct(private readonly FFI $ffi, string $bytes, string $origin)
+    /** @var array<string, float> milliseconds per step of the last build */
+    private array $phases = [];
+
+    /**
+     * @param array<string, float> $phases milliseconds already spent (loading the library, reading the file)
+     * @throws CallRulesUnavailable
+     */
+    public function __construct(private readonly FFI $ffi, private readonly string $bytes, private readonly string $origin, private readonly string $library = '', array $phases = [])
     {
+        $this->phases = $phases;
+        $this->rebuild();
+    }
+
+    /** Builds everything afresh. @throws CallRulesUnavailable */
+    private function rebuild(): void
+    {
+        $this->free();
         try {
-            $this->build($bytes, $origin);
+            $this->build($this->bytes, $this->origin);
         } catch (\Throwable $e) {
             $this->free();
             throw $e;
         }
+    }
+
+    public function recover(Trap $trap): bool
+    {
+        try {
+            $this->rebuild();
+            return true;
+        } catch (\Throwable) {
+            return false;
+        }
+    }
+
+    public function info(): array
+    {
+        return ['kind' => 'wasm.h', 'library' => $this->library, 'source' => 'compiled', 'phases' => $this->phases];
+    }
+
+    public function answer(string $export, array $docs, ?int $i64 = null): ?string
+    {
+        if (!$this->writeInput(...$docs)) {
+            return null;
+        }
+        return $this->answerTyped($export, array_map('strlen', $docs), $i64);
     }
 
     private static function isNull(mixed $p): bool
@@ -73,6 +111,7 @@ final class Instance
             throw new CallRulesUnavailable(CallRulesUnavailable::RUNTIME_MISSING, 'wasm_store_new failed');
         }
 
+        $t = hrtime(true);
         $binary = $ffi->new('wasm_byte_vec_t');
         $ffi->wasm_byte_vec_new(FFI::addr($binary), strlen($bytes), $bytes);
         $this->module = $ffi->wasm_module_new($this->store, FFI::addr($binary));
@@ -81,6 +120,9 @@ final class Instance
             $this->module = null;
             throw new CallRulesUnavailable(CallRulesUnavailable::WASM_INVALID, "{$origin} is not a WebAssembly module this runtime can compile");
         }
+
+        $this->phases['compile'] = (hrtime(true) - $t) / 1e6;
+        $t = hrtime(true);
 
         // Every import is wasm-bindgen's JS glue: bind each to the trapping host function.
         $callback = WasmRuntime::trapCallback($ffi);
@@ -162,6 +204,8 @@ final class Instance
             $this->arity[$name] = (int) $ffi->wasm_func_result_arity($f);
         }
 
+        $this->phases['instantiate'] = (hrtime(true) - $t) / 1e6;
+
         $this->args = $ffi->new('wasm_val_t[4]');
         $this->results = $ffi->new('wasm_val_t[1]');
         $this->argv = $ffi->new('wasm_val_vec_t');
@@ -210,6 +254,9 @@ final class Instance
      */
     public function callTyped(string $export, array $args, ?int $i64): int
     {
+        if ($this->instance === null) {
+            $this->rebuild(); // an earlier rebuild failed: try again, or say why not
+        }
         $f = $this->funcs[$export] ?? throw new \LogicException("no export {$export}");
         $n = count($args);
         if ($n + ($i64 === null ? 0 : 1) > 4) {
@@ -275,14 +322,9 @@ final class Instance
         return true;
     }
 
-    /** Calls a `tcr_*` entry point and reads its answer. */
-    public function answer(string $export, int ...$lens): string
-    {
-        return $this->answerTyped($export, $lens, null);
-    }
-
     /**
-     * Like answer(), with a last i64 argument when `$i64` is given.
+     * Calls a `tcr_*` entry point with the documents' lengths (and a last i64 argument when
+     * `$i64` is given) and reads its answer.
      *
      * @param list<int> $lens
      */

@@ -12,7 +12,11 @@ namespace OCA\TalkCallRules\Internal;
  */
 final class Trap extends \RuntimeException
 {
-    public function __construct(public readonly string $trapMessage, public readonly string $export)
+    /**
+     * @param bool|null $rebuilt whether the runtime already made a fresh instance (libtcr_php
+     *                           does); null when that is left to the bridge
+     */
+    public function __construct(public readonly string $trapMessage, public readonly string $export, public readonly ?bool $rebuilt = null)
     {
         parent::__construct("{$export}: {$trapMessage}");
     }
