@@ -14,6 +14,7 @@ typedef struct tcr_php_open_t {
   uint64_t load_ns;
   uint64_t instantiate_ns;
   uint64_t store_ns;
+  uint64_t engine_ns;
   const char *message;
   size_t message_len;
 } tcr_php_open_t;

@@ -342,17 +342,29 @@ final class RuntimeTest extends TestCase
         self::assertSame($before, self::evaluate($r));
     }
 
-    /**
-     * The proof that the instance outlives the request: one long-lived PHP process serving
-     * requests like a PHP-FPM worker (php -S: every request frees its objects and its FFI
-     * objects, which dlclose their libraries). From the second request on, the bridge reuses
-     * the process's instance.
-     */
-    public function testAWorkerKeepsTheInstanceAcrossRequests(): void
+    /** @return array<string, array{0: string}> */
+    public static function servers(): array
     {
+        return ['PHP-FPM, one static worker' => ['fpm'], 'php -S' => ['builtin']];
+    }
+
+    /**
+     * The proof that the instance outlives the request: one long-lived PHP worker serving
+     * requests one after the other (every request frees its objects and its FFI objects, which
+     * dlclose their libraries). From the second request on, the bridge reuses the process's
+     * instance. With PHP-FPM itself when it is installed (apt-get install php-fpm), and with
+     * PHP's built-in server always.
+     *
+     * @dataProvider servers
+     */
+    public function testAWorkerKeepsTheInstanceAcrossRequests(string $server): void
+    {
+        if ($server === 'fpm' && Worker::fpmBinary() === null) {
+            self::markTestSkipped('PHP-FPM is not installed (apt-get install php-fpm); php -S covers the same sequence');
+        }
         $lib = self::fastLib();
         $wasm = $this->wasmCopy();
-        $worker = new Worker([CallRules::ENV_WASM => $wasm, CallRules::ENV_RUNTIME => $lib, CallRules::ENV_CACHE => $this->tempDir()]);
+        $worker = new Worker([CallRules::ENV_WASM => $wasm, CallRules::ENV_RUNTIME => $lib, CallRules::ENV_CACHE => $this->tempDir()], [], $server);
         try {
             $answers = [];
             for ($i = 0; $i < 4; $i++) {

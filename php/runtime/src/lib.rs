@@ -102,6 +102,8 @@ pub struct OpenResult {
     pub load_ns: u64,
     pub instantiate_ns: u64,
     pub store_ns: u64,
+    /// Starting wasmtime in this process (the first open only).
+    pub engine_ns: u64,
     /// The error (status != OK), else a note from the disk cache ("" when none).
     pub message: *const c_char,
     pub message_len: usize,
@@ -221,7 +223,7 @@ thread_local! {
     static MSG: RefCell<String> = const { RefCell::new(String::new()) };
     static OPEN: RefCell<OpenResult> = const { RefCell::new(OpenResult {
         status: 0, handle: 0, generation: 0, source: 0, cache: 0, reserved: 0,
-        stat_ns: 0, read_ns: 0, load_ns: 0, instantiate_ns: 0, store_ns: 0,
+        stat_ns: 0, read_ns: 0, load_ns: 0, instantiate_ns: 0, store_ns: 0, engine_ns: 0,
         message: std::ptr::null(), message_len: 0,
     }) };
     static ANSWER: RefCell<Answer> = const { RefCell::new(Answer { status: 0, rebuilt: 0, value: 0, ptr: std::ptr::null(), len: 0 }) };
@@ -327,6 +329,7 @@ pub unsafe extern "C" fn tcr_php_open(
         load_ns: 0,
         instantiate_ns: 0,
         store_ns: 0,
+        engine_ns: 0,
         message: std::ptr::null(),
         message_len: 0,
     };
@@ -357,7 +360,12 @@ fn nanos(since: Instant) -> u64 {
 type OpenError = (u32, String);
 
 fn open(path: &Path, cache_dir: Option<&Path>, required: &str, r: &mut OpenResult) -> Result<String, OpenError> {
+    let t = Instant::now();
+    let started = RUNTIME.get().is_some();
     let mut rt = runtime().map_err(|e| (open_status::RUNTIME, e))?;
+    if !started {
+        r.engine_ns = nanos(t);
+    }
     rt.stats.opens += 1;
     let t = Instant::now();
     let meta = std::fs::metadata(path).map_err(|e| (open_status::WASM_MISSING, missing(path, &e)))?;

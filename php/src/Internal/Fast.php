@@ -105,6 +105,7 @@ final class Fast implements Backend
             'cacheNote' => $message,
             'generation' => $r->generation,
             'phases' => $phases + [
+                'engine' => $r->engine_ns / 1e6,
                 'stat' => $r->stat_ns / 1e6,
                 'read' => $r->read_ns / 1e6,
                 'load' => $r->load_ns / 1e6,

@@ -5,42 +5,74 @@ declare(strict_types=1);
 namespace OCA\TalkCallRules\Tests\Support;
 
 /**
- * A long-lived PHP process that serves requests one after the other, the way a PHP-FPM worker
- * does: PHP's built-in web server (`php -S`, SAPI cli-server) with worker-request.php as the
- * router. Each HTTP request is a full PHP request (startup, script, shutdown: every object and
- * static is freed, FFI objects too, which `dlclose`s their libraries); the process, its loaded
- * libraries and opcache stay — as in an FPM worker. What differs from FPM: the SAPI
- * (cli-server rather than fpm-fcgi: no FastCGI), one process instead of a pool, no
- * `pm.max_requests` recycling.
+ * A long-lived PHP process that serves requests one after the other with
+ * worker-request.php, the way a PHP-FPM worker does. Two servers:
+ *
+ * - 'fpm': PHP-FPM itself (Debian's php8.2-fpm, when installed), one pool with a single static
+ *   worker (pm = static, pm.max_children = 1), asked over FastCGI (FastCgi.php) as a web
+ *   server would: the real thing.
+ * - 'builtin': PHP's built-in web server (`php -S`, SAPI cli-server), always there. Each HTTP
+ *   request is a full PHP request (startup, script, shutdown: every object and static is
+ *   freed, FFI objects too, which `dlclose`s their libraries); the process, its loaded
+ *   libraries and opcache stay — as in an FPM worker. What differs from FPM: the SAPI, no
+ *   FastCGI, no master process, no `pm.max_requests` recycling.
  */
 final class Worker
 {
     /** @var resource */
     private $process;
     private int $port;
+    private ?string $dir = null;
+
+    /** The PHP-FPM binary of this PHP version, or null when it is not installed. */
+    public static function fpmBinary(): ?string
+    {
+        $version = PHP_MAJOR_VERSION . '.' . PHP_MINOR_VERSION;
+        foreach (["/usr/sbin/php-fpm{$version}", dirname(PHP_BINARY) . "/php-fpm{$version}", '/usr/sbin/php-fpm', dirname(PHP_BINARY) . '/php-fpm'] as $p) {
+            if (is_file($p) && is_executable($p)) {
+                return $p;
+            }
+        }
+        return null;
+    }
 
     /**
      * @param array<string, string> $env extra environment (TALK_CALL_RULES_*)
-     * @param array<string, string> $ini extra -d settings
+     * @param array<string, string> $ini extra settings
+     * @param 'builtin'|'fpm' $server
      */
-    public function __construct(array $env = [], array $ini = [])
+    public function __construct(array $env = [], array $ini = [], private readonly string $server = 'builtin')
     {
         $this->port = self::freePort();
         $ini += ['ffi.enable' => '1', 'opcache.enable' => '1', 'display_errors' => 'stderr'];
-        $cmd = [PHP_BINARY];
-        foreach ($ini as $k => $v) {
-            $cmd[] = '-d';
-            $cmd[] = "{$k}={$v}";
-        }
-        array_push($cmd, '-S', "127.0.0.1:{$this->port}", __DIR__ . '/worker-request.php');
         $environment = getenv() + [];
         foreach ($env as $k => $v) {
             $environment[$k] = $v;
         }
         unset($environment['PHP_CLI_SERVER_WORKERS']); // one process, as one worker
+        if ($server === 'fpm') {
+            $binary = self::fpmBinary() ?? throw new \RuntimeException('PHP-FPM is not installed');
+            $this->dir = sys_get_temp_dir() . '/tcr-fpm-' . bin2hex(random_bytes(6));
+            mkdir($this->dir, 0700);
+            $conf = "[global]\nerror_log = {$this->dir}/fpm.log\ndaemonize = no\npid = {$this->dir}/fpm.pid\n\n"
+                . "[tcr]\nlisten = 127.0.0.1:{$this->port}\npm = static\npm.max_children = 1\nclear_env = no\n"
+                . (function_exists('posix_geteuid') && posix_geteuid() === 0 ? "user = root\ngroup = root\n" : '');
+            foreach ($ini as $k => $v) {
+                $conf .= "php_admin_value[{$k}] = {$v}\n";
+            }
+            file_put_contents("{$this->dir}/fpm.conf", $conf);
+            $cmd = [$binary, '--nodaemonize', '--allow-to-run-as-root', '--fpm-config', "{$this->dir}/fpm.conf"];
+        } else {
+            $cmd = [PHP_BINARY];
+            foreach ($ini as $k => $v) {
+                $cmd[] = '-d';
+                $cmd[] = "{$k}={$v}";
+            }
+            array_push($cmd, '-S', "127.0.0.1:{$this->port}", __DIR__ . '/worker-request.php');
+        }
         $process = proc_open($cmd, [0 => ['file', '/dev/null', 'r'], 1 => ['file', '/dev/null', 'w'], 2 => ['file', '/dev/null', 'w']], $pipes, null, $environment);
         if (!is_resource($process)) {
-            throw new \RuntimeException('cannot start php -S');
+            throw new \RuntimeException("cannot start {$cmd[0]}");
         }
         $this->process = $process;
         // Wait until it accepts connections (a readiness poll, bounded; nothing is timed).
@@ -55,8 +87,9 @@ final class Worker
             }
             usleep(25000);
         }
+        $log = $this->dir !== null ? (string) @file_get_contents("{$this->dir}/fpm.log") : '';
         $this->stop();
-        throw new \RuntimeException("php -S did not start on port {$this->port}");
+        throw new \RuntimeException("{$cmd[0]} did not start on port {$this->port} {$log}");
     }
 
     private static function freePort(): int
@@ -73,8 +106,12 @@ final class Worker
     /** One request; its JSON answer, decoded. */
     public function request(string $query = ''): array
     {
-        $url = "http://127.0.0.1:{$this->port}/" . ($query === '' ? '' : "?{$query}");
-        $body = @file_get_contents($url, false, stream_context_create(['http' => ['ignore_errors' => true, 'timeout' => 60]]));
+        if ($this->server === 'fpm') {
+            $body = FastCgi::get('127.0.0.1', $this->port, __DIR__ . '/worker-request.php', $query);
+        } else {
+            $url = "http://127.0.0.1:{$this->port}/" . ($query === '' ? '' : "?{$query}");
+            $body = @file_get_contents($url, false, stream_context_create(['http' => ['ignore_errors' => true, 'timeout' => 60]]));
+        }
         $answer = json_decode((string) $body, true);
         if (!is_array($answer)) {
             throw new \RuntimeException("the worker answered: {$body}");
@@ -85,8 +122,13 @@ final class Worker
     public function stop(): void
     {
         if (is_resource($this->process)) {
-            proc_terminate($this->process);
+            proc_terminate($this->process); // SIGTERM: PHP-FPM's master stops its worker first
             proc_close($this->process);
+        }
+        if ($this->dir !== null) {
+            array_map('unlink', glob("{$this->dir}/*") ?: []);
+            @rmdir($this->dir);
+            $this->dir = null;
         }
     }
 
