@@ -219,18 +219,27 @@ foreach (array_keys(reset($columns)) as $row) {
 }
 
 // ---- 3. a PHP-FPM worker, and its simulation ----
-$servers = ['php -S' => 'builtin'];
+$servers = ['php -S' => ['builtin', []]];
+$preload = "{$release}/talk-call-rules-ffi.h";
 if (Worker::fpmBinary() !== null) {
-    $servers = ['FPM' => 'fpm'] + $servers;
+    $fpm = ['FPM' => ['fpm', []]];
+    if (is_file($preload) && isset($runtimes['wasmtime'])) {
+        // The library loaded once by the FPM master (ffi.preload), the classes too
+        // (opcache.preload), under Debian's default ffi.enable=preload.
+        $user = function_exists('posix_getpwuid') && function_exists('posix_geteuid') ? (posix_getpwuid(posix_geteuid())['name'] ?? 'root') : 'root';
+        $fpm['FPM + preload'] = ['fpm', ['ffi.enable' => 'preload', 'ffi.preload' => $preload,
+            'opcache.preload' => __DIR__ . '/preload.php', 'opcache.preload_user' => $user]];
+    }
+    $servers = $fpm + $servers;
 }
 printf("\n3. one worker process serving %d requests in a row; ms (median of requests 2..%d)\n", $requests, $requests);
-printf("   FPM: PHP-FPM, one static worker, asked over FastCGI%s; php -S: the built-in server (SAPI cli-server).\n",
+printf("   FPM: PHP-FPM, one static worker, asked over FastCGI%s; + preload: with ffi.preload and opcache.preload;\n   php -S: the built-in server (SAPI cli-server).\n",
     isset($servers['FPM']) ? '' : ' (not installed: apt-get install php-fpm)');
 printf("   Each request: new CallRules + evaluate (join, 4) + evaluate again; everything PHP made is freed between requests.\n");
 $columns = [];
 $baseline = [];
-foreach ($servers as $label => $server) {
-    $worker = new Worker([], [], $server);
+foreach ($servers as $label => [$server, $startup]) {
+    $worker = new Worker([], [], $server, $startup);
     $wall = [];
     for ($i = 0; $i < $requests; $i++) {
         $t = hrtime(true);
@@ -240,9 +249,12 @@ foreach ($servers as $label => $server) {
     $worker->stop();
     $baseline[$label] = median(array_slice($wall, 1));
     foreach ($runtimes as $kind => $lib) {
+        if ($startup !== [] && $kind !== 'wasmtime') {
+            continue;
+        }
         // The default disk cache: the first request of this worker loads what section 2 or an
         // earlier worker compiled, as on a server that has run before.
-        $worker = new Worker([CallRules::ENV_RUNTIME => $lib], [], $server);
+        $worker = new Worker([CallRules::ENV_RUNTIME => $lib], $startup === [] ? [] : ['ffi.enable' => 'preload'], $server, $startup);
         $answers = [];
         $wall = [];
         for ($i = 0; $i < $requests; $i++) {
@@ -270,14 +282,14 @@ foreach ($servers as $label => $server) {
 }
 printf("%-44s", '');
 foreach (array_keys($columns) as $c) {
-    printf(" %16s", $c);
+    printf(" %21s", $c);
 }
 echo "\n";
 foreach (array_keys(reset($columns)) as $row) {
     printf("%-44s", $row);
     foreach ($columns as $c) {
         $x = $c[$row];
-        printf(is_string($x) ? ' %16s' : (is_int($x) ? ' %16d' : ' %16.3f'), $x);
+        printf(is_string($x) ? ' %21s' : (is_int($x) ? ' %21d' : ' %21.3f'), $x);
     }
     echo "\n";
 }

@@ -40,8 +40,10 @@ final class Worker
      * @param array<string, string> $env extra environment (TALK_CALL_RULES_*)
      * @param array<string, string> $ini extra settings
      * @param 'builtin'|'fpm' $server
+     * @param array<string, string> $startup settings read once at startup (-d on the command line:
+     *                                       ffi.preload, opcache.preload, ...)
      */
-    public function __construct(array $env = [], array $ini = [], private readonly string $server = 'builtin')
+    public function __construct(array $env = [], array $ini = [], private readonly string $server = 'builtin', array $startup = [])
     {
         $this->port = self::freePort();
         $ini += ['ffi.enable' => '1', 'opcache.enable' => '1', 'display_errors' => 'stderr'];
@@ -62,9 +64,12 @@ final class Worker
             }
             file_put_contents("{$this->dir}/fpm.conf", $conf);
             $cmd = [$binary, '--nodaemonize', '--allow-to-run-as-root', '--fpm-config', "{$this->dir}/fpm.conf"];
+            foreach ($startup as $k => $v) {
+                array_push($cmd, '-d', "{$k}={$v}");
+            }
         } else {
             $cmd = [PHP_BINARY];
-            foreach ($ini as $k => $v) {
+            foreach ($startup + $ini as $k => $v) {
                 $cmd[] = '-d';
                 $cmd[] = "{$k}={$v}";
             }
