@@ -197,6 +197,44 @@ table(['what', 'per call', 'vs JSON.parse(state)'], [
 	['stringify + evaluateJson + JSON.parse', us(roundTrip.ms), `${(roundTrip.ms / parse.ms).toFixed(1)}×`],
 ]);
 
+// Where the time of the object API goes: the host's JSON.stringify, the copy into linear memory
+// (TextEncoder.encodeInto into a scratch buffer of the same size stands for it), reading the
+// documents (a request routed nowhere: the engine reads both documents, then answers 404), the
+// rules and writing the answer text (the full JSON twin minus the read), and JSON.parse of the
+// answer (the JS objects). Each part is timed alone; their sum is close to the object API's time.
+function breakdown(label, req, st) {
+	const stJson = JSON.stringify(st);
+	const rqJson = JSON.stringify(req);
+	const nowhere = JSON.stringify({ ...req, path: `/call/${TOKEN}/nowhere` });
+	const answer = evaluateJson(rqJson, stJson);
+	if (JSON.parse(evaluateJson(nowhere, stJson)).status !== 404) {
+		throw new Error('bench: the read-only probe was not answered 404');
+	}
+	const scratch = new Uint8Array(3 * (stJson.length + rqJson.length));
+	const encoder = new TextEncoder();
+	const opts = { minSamples: QUICK ? 5 : 15, minTimeMs: QUICK ? 200 : 1000 };
+	const base = measure(() => JSON.parse(stJson), opts).ms;
+	const parts = [
+		['JSON.stringify(request, state)', measure(() => JSON.stringify(req) + JSON.stringify(st), opts).ms],
+		['copy into memory (encodeInto)', measure(() => encoder.encodeInto(rqJson, scratch) && encoder.encodeInto(stJson, scratch), opts).ms],
+		['read request + state', measure(() => evaluateJson(nowhere, stJson), opts).ms],
+		['rules + answer text', 0],
+		['JSON.parse(answer)', measure(() => JSON.parse(answer), opts).ms],
+	];
+	parts[3][1] = Math.max(0, measure(() => evaluateJson(rqJson, stJson), opts).ms - parts[2][1]);
+	const total = measure(() => evaluate(req, st), opts).ms;
+	console.log(`\nwhere the time goes: ${label} (state JSON ${int(stJson.length)} B, answer ${int(answer.length)} B)`);
+	table(['part', 'per call', 'vs JSON.parse(state)'], [
+		['JSON.parse(state JSON)  [baseline]', us(base), '1.00×'],
+		...parts.map(([name, ms]) => [name, us(ms), `${(ms / base).toFixed(2)}×`]),
+		['evaluate(request, state)  [object API, whole]', us(total), `${(total / base).toFixed(2)}×`],
+	]);
+	return total / base;
+}
+const joinRatio = breakdown('join, 10 participants', joinReq, small);
+const peersRatio = breakdown('GET peers, 10,000 sessions', request('GET', 1), roomState(10000, 10000));
+console.log(`\ngoal: the object API within 2× JSON.parse of the state — join ${joinRatio.toFixed(2)}×, peers 10k ${peersRatio.toFixed(2)}×`);
+
 // GET peers: growth with the number of sessions (all in the call, all fresh)
 const sizes = QUICK ? [1000, 2000, 5000, 10000] : [1000, 2000, 5000, 10000];
 const rows = [];

@@ -397,7 +397,7 @@ export interface Explanation {
 // Bridge
 // ---------------------------------------------------------------------------------------------
 
-export type TalkCallRulesErrorCode = 'not-initialised' | 'trapped' | 'unsupported';
+export type TalkCallRulesErrorCode = 'not-initialised' | 'trapped';
 
 /** Thrown for programmer errors only (never for bad data). */
 export declare class TalkCallRulesError extends Error {
@@ -505,7 +505,7 @@ export declare function version(): Version;
 
 /**
  * For the caller, every call action with the status and reason the server would answer at `now`
- * (unix seconds), or a bad-input Outcome. Throws `unsupported` if the loaded build lacks it.
+ * (unix seconds), or a bad-input Outcome.
  */
 export declare function allowedActions(
 	state: State,

@@ -4,8 +4,9 @@
 //   when it cannot be loaded (it never rejects), so a frontend can fall back to asking the server.
 // * Every other function is synchronous and pure. Bad *data* never throws: the module answers with an
 //   Outcome (status 400, reason "bad-input"). Only programmer errors throw a `TalkCallRulesError`:
-//   `not-initialised` (called before `init`), `trapped` (the module crashed; call `init()` again),
-//   `unsupported` (the loaded build lacks an optional export such as allowedActions).
+//   `not-initialised` (called before `init`), `trapped` (the module crashed; call `init()` again).
+// * The glue of wasm-bindgen loads and resets the instance; every call goes through the module's
+//   C ABI (`tcr_*`, see src/wasm.rs), the same exports the PHP bridge calls.
 // * This file is browser-safe: Node built-ins are only reached through dynamic imports guarded by a
 //   runtime check, and are marked so that bundlers (webpack/rspack/vite) leave them alone.
 
@@ -40,7 +41,7 @@ export const Permission = Object.freeze({
 /** Error thrown for programmer errors only (never for bad data). */
 export class TalkCallRulesError extends Error {
 	/**
-	 * @param {'not-initialised' | 'trapped' | 'unsupported'} code
+	 * @param {'not-initialised' | 'trapped'} code
 	 * @param {string} message
 	 * @param {unknown} [cause]
 	 */
@@ -133,9 +134,10 @@ function resetAfterTrap() {
 	}
 }
 
+// The bridge calls the C ABI (see `abi` below); the glue only loads and resets the instance.
 const REQUIRED_EXPORTS = [
-	'memory', '__wbindgen_start', 'evaluate', 'apply', 'ocs', 'version',
-	'evaluateJson', 'applyJson', 'ocsJson', 'versionJson', 'tcr_abi_version',
+	'memory', '__wbindgen_start', 'tcr_abi_version', 'tcr_input_reserve', 'tcr_output_ptr', 'tcr_evaluate',
+	'tcr_apply', 'tcr_ocs', 'tcr_allowed_actions', 'tcr_explain', 'tcr_version', 'tcr_facts',
 ];
 
 /** Refuses a module that is not ours before the glue keeps a reference to it. */
@@ -314,6 +316,7 @@ function guard(fn, args) {
 // than its UTF-8 bytes) is refused here, before it is copied into wasm memory, which never shrinks.
 const MAX_REQUEST = LIMITS.requestBytes;
 const MAX_DOCUMENT = LIMITS.documentBytes;
+const MAX_SAFE = LIMITS.maxSafeInteger;
 
 /** The detail of the engine's refusal for the first oversized document, or null. */
 function oversized(docs) {
@@ -332,6 +335,17 @@ function badInputJson(detail) {
 	});
 }
 
+/** The envelope `ocs` gives for something that is not an Outcome. */
+function badInputEnvelopeJson(detail) {
+	const data = { error: 'bad-input', detail };
+	return JSON.stringify({ ocs: { meta: { status: 'failure', statuscode: 400, message: '' }, data } });
+}
+
+/** What `explain` gives for bad input. */
+function badInputExplanationJson() {
+	return JSON.stringify({ status: 400, reason: 'bad-input', explanation: REASON_INFO['bad-input'].explanation });
+}
+
 function str(value) {
 	if (typeof value === 'string') {
 		return value;
@@ -343,6 +357,127 @@ function str(value) {
 	}
 }
 
+// ---- calls through the module's C ABI ----
+//
+// Every function below reaches the engine through the `tcr_*` exports: the documents are written
+// into the module's input area with TextEncoder.encodeInto (one native copy; wasm-bindgen's string
+// passing loops over the characters in JS, which cost as much as reading the state), the answer is
+// read back with one TextDecoder.decode, and the object API adds JSON.stringify before and
+// JSON.parse after: V8's own JSON code is the fastest way to cross the boundary with objects
+// (see README, "Size and speed").
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** The UTF-8 size of the first document over its limit, as the engine words it; null when none. */
+function tooLargeDetail(docs) {
+	for (const [what, text, max] of docs) {
+		const bytes = encoder.encode(text).length;
+		if (bytes > max) {
+			return `${what}: ${bytes} bytes exceed the limit of ${max}`;
+		}
+	}
+	return null;
+}
+
+/**
+ * Writes `docs` (`[name, text, max]`) back to back into the input area and calls the export `fn`
+ * with their byte lengths followed by `extra`; answers the JSON text it wrote, or null when the
+ * documents do not fit the input area (then a document is over its limit: see tooLargeDetail).
+ */
+function abi(fn, docs, extra) {
+	const exp = exportsRef;
+	let total = 0;
+	for (const d of docs) {
+		total += d[1].length;
+	}
+	// First try: one byte per UTF-16 unit, enough for ASCII text (the usual case).
+	let lens = [];
+	let ptr = exp.tcr_input_reserve(total);
+	if (ptr !== 0 || total === 0) {
+		const mem = new Uint8Array(exp.memory.buffer, ptr, total);
+		let at = 0;
+		for (const d of docs) {
+			const { read, written } = encoder.encodeInto(d[1], mem.subarray(at));
+			if (read !== d[1].length) {
+				lens = null;
+				break;
+			}
+			lens.push(written);
+			at += written;
+		}
+	} else {
+		lens = null;
+	}
+	if (lens === null) {
+		// Non-ASCII text: encode for the exact size.
+		const bytes = docs.map((d) => encoder.encode(d[1]));
+		total = bytes.reduce((n, b) => n + b.length, 0);
+		ptr = exp.tcr_input_reserve(total);
+		if (ptr === 0 && total > 0) {
+			return null;
+		}
+		const mem = new Uint8Array(exp.memory.buffer, ptr, total);
+		let at = 0;
+		lens = bytes.map((b) => {
+			mem.set(b, at);
+			at += b.length;
+			return b.length;
+		});
+	}
+	const len = exp[fn](...lens, ...extra);
+	return decoder.decode(new Uint8Array(exp.memory.buffer, exp.tcr_output_ptr(), len));
+}
+
+/** JSON text of a JS value for document `what`, or `{ detail }` when it has none. */
+function jsonOf(value, what, max) {
+	let text;
+	try {
+		text = JSON.stringify(value);
+	} catch (e) {
+		return { detail: `${what}: not serialisable as JSON (${e && e.message ? e.message : String(e)})` };
+	}
+	if (typeof text !== 'string') {
+		return { detail: `${what}: not a JSON value (undefined, a function or a symbol)` };
+	}
+	if (text.length > max) {
+		return { detail: `${what}: more than ${max} bytes exceed the limit of ${max}` };
+	}
+	return { text };
+}
+
+/** The module's time argument: whole non-negative seconds, else -1 (which it refuses as bad input). */
+function seconds(now) {
+	return typeof now === 'number' && Number.isInteger(now) && now >= 0 && now <= MAX_SAFE ? BigInt(now) : -1n;
+}
+
+// The JSON text of each answer; `docs` are `[name, text, max]` already within their limits
+// by UTF-16 length.
+
+function evaluateText(request, state) {
+	const docs = [['request', request, MAX_REQUEST], ['state', state, MAX_DOCUMENT]];
+	return abi('tcr_evaluate', docs, []) ?? badInputJson(tooLargeDetail(docs));
+}
+
+function applyText(state, mutations) {
+	const docs = [['state', state, MAX_DOCUMENT], ['mutations', mutations, MAX_DOCUMENT]];
+	return abi('tcr_apply', docs, []) ?? badInputJson(tooLargeDetail(docs));
+}
+
+function ocsText(outcome) {
+	const docs = [['outcome', outcome, MAX_DOCUMENT]];
+	return abi('tcr_ocs', docs, []) ?? badInputEnvelopeJson(tooLargeDetail(docs));
+}
+
+function allowedActionsText(state, actor, now, options) {
+	const docs = [['state', state, MAX_DOCUMENT], ['actor', actor, MAX_REQUEST], ['options', options, MAX_REQUEST]];
+	return abi('tcr_allowed_actions', docs, [seconds(now)]) ?? badInputJson(tooLargeDetail(docs));
+}
+
+function explainText(outcome) {
+	return abi('tcr_explain', [['outcome', outcome, MAX_DOCUMENT]], []) ?? badInputExplanationJson();
+}
+
 /** True when `value` (e.g. the result of `apply`) is an Outcome rather than a State. */
 export function isOutcome(value) {
 	return value !== null && typeof value === 'object' && typeof value.status === 'number'
@@ -351,33 +486,28 @@ export function isOutcome(value) {
 
 /** Decides a request. @returns {import('./index.d.ts').Outcome} */
 export function evaluate(request, state) {
-	return guard(glue.evaluate, [request, state]);
+	return guard(() => {
+		const r = jsonOf(request, 'request', MAX_REQUEST);
+		const s = r.detail === undefined ? jsonOf(state, 'state', MAX_DOCUMENT) : r;
+		return JSON.parse(s.detail === undefined ? evaluateText(r.text, s.text) : badInputJson(s.detail));
+	}, []);
 }
 
 /** Applies mutations; returns the new State (input untouched) or a bad-input Outcome. */
 export function apply(state, mutations) {
-	return guard(glue.apply, [state, mutations]);
+	return guard(() => {
+		const s = jsonOf(state, 'state', MAX_DOCUMENT);
+		const m = s.detail === undefined ? jsonOf(mutations, 'mutations', MAX_DOCUMENT) : s;
+		return JSON.parse(m.detail === undefined ? applyText(s.text, m.text) : badInputJson(m.detail));
+	}, []);
 }
 
 /** The OCS v2 envelope the server would send for an Outcome. */
 export function ocs(outcome) {
-	return guard(glue.ocs, [outcome]);
-}
-
-function optional(name) {
-	const fn = glue[name];
-	if (typeof fn !== 'function') {
-		return () => {
-			throw new TalkCallRulesError('unsupported', `talk-call-rules: this build of the module has no ${name}()`);
-		};
-	}
-	return fn;
-}
-
-function seconds(now) {
-	// The module takes a JS number; anything else (a BigInt, a string …) becomes NaN, which it
-	// answers as bad input instead of letting the JS-to-wasm conversion throw.
-	return typeof now === 'number' ? now : NaN;
+	return guard(() => {
+		const o = jsonOf(outcome, 'outcome', MAX_DOCUMENT);
+		return JSON.parse(o.detail === undefined ? ocsText(o.text) : badInputEnvelopeJson(o.detail));
+	}, []);
 }
 
 /**
@@ -386,70 +516,72 @@ function seconds(now) {
  * peers, ring[], dialOut[] }`, or a bad-input Outcome.
  */
 export function allowedActions(state, actor, now, options) {
-	return guard(optional('allowedActions'), [state, actor, seconds(now), options]);
+	return guard(() => {
+		const s = jsonOf(state, 'state', MAX_DOCUMENT);
+		const a = s.detail === undefined ? jsonOf(actor, 'actor', MAX_REQUEST) : s;
+		const o = a.detail !== undefined || options === undefined || options === null
+			? { text: '' } : jsonOf(options, 'options', MAX_REQUEST);
+		const detail = s.detail ?? a.detail ?? o.detail;
+		return JSON.parse(detail === undefined ? allowedActionsText(s.text, a.text, now, o.text) : badInputJson(detail));
+	}, []);
 }
 
 /** `{ status, reason, explanation }`: a stable English sentence for an Outcome's reason. */
 export function explain(outcome) {
-	return guard(optional('explain'), [outcome]);
+	return guard(() => {
+		const o = jsonOf(outcome, 'outcome', MAX_DOCUMENT);
+		return JSON.parse(o.detail === undefined ? explainText(o.text) : badInputExplanationJson());
+	}, []);
 }
 
 /** JSON-string twin of allowedActions. */
 export function allowedActionsJson(stateJson, actorJson, now, optionsJson) {
-	const options = optionsJson === undefined || optionsJson === null ? undefined : str(optionsJson);
+	const options = optionsJson === undefined || optionsJson === null ? '' : str(optionsJson);
 	const [state, actor] = [str(stateJson), str(actorJson)];
-	const detail = oversized([['state', state, MAX_DOCUMENT], ['actor', actor, MAX_REQUEST], ['options', options ?? '', MAX_REQUEST]]);
-	return detail ? badInputJson(detail) : guard(optional('allowedActionsJson'), [state, actor, seconds(now), options]);
+	const detail = oversized([['state', state, MAX_DOCUMENT], ['actor', actor, MAX_REQUEST], ['options', options, MAX_REQUEST]]);
+	return detail ? badInputJson(detail) : guard(allowedActionsText, [state, actor, now, options]);
 }
 
 /** JSON-string twin of explain. */
 export function explainJson(outcomeJson) {
 	const text = str(outcomeJson);
-	const detail = oversized([['outcome', text, MAX_DOCUMENT]]);
-	if (detail) {
-		return JSON.stringify({ status: 400, reason: 'bad-input', explanation: REASON_INFO['bad-input'].explanation });
-	}
-	return guard(optional('explainJson'), [text]);
+	return oversized([['outcome', text, MAX_DOCUMENT]]) ? badInputExplanationJson() : guard(explainText, [text]);
 }
 
 /** The engine's reason codes (code, statuses, sentence), input limits and bad-input shapes. */
 export function facts() {
-	return JSON.parse(guard(optional('factsJson'), []));
+	return JSON.parse(guard(() => abi('tcr_facts', [], []), []));
 }
 
 /** `{ crate, version, talkApi, serverParity, abi }` */
 export function version() {
-	return guard(glue.version, []);
+	return JSON.parse(versionJson());
 }
 
 /** JSON-string twin of evaluate. */
 export function evaluateJson(requestJson, stateJson) {
 	const [request, state] = [str(requestJson), str(stateJson)];
 	const detail = oversized([['request', request, MAX_REQUEST], ['state', state, MAX_DOCUMENT]]);
-	return detail ? badInputJson(detail) : guard(glue.evaluateJson, [request, state]);
+	return detail ? badInputJson(detail) : guard(evaluateText, [request, state]);
 }
 
 /** JSON-string twin of apply. */
 export function applyJson(stateJson, mutationsJson) {
 	const [state, mutations] = [str(stateJson), str(mutationsJson)];
 	const detail = oversized([['state', state, MAX_DOCUMENT], ['mutations', mutations, MAX_DOCUMENT]]);
-	return detail ? badInputJson(detail) : guard(glue.applyJson, [state, mutations]);
+	return detail ? badInputJson(detail) : guard(applyText, [state, mutations]);
 }
 
 /** JSON-string twin of ocs. */
 export function ocsJson(outcomeJson) {
 	const text = str(outcomeJson);
 	const detail = oversized([['outcome', text, MAX_DOCUMENT]]);
-	if (detail) {
-		const data = { error: 'bad-input', detail };
-		return JSON.stringify({ ocs: { meta: { status: 'failure', statuscode: 400, message: '' }, data } });
-	}
-	return guard(glue.ocsJson, [text]);
+	return detail ? badInputEnvelopeJson(detail) : guard(ocsText, [text]);
 }
 
 /** JSON-string twin of version. */
 export function versionJson() {
-	return guard(glue.versionJson, []);
+	return guard(() => abi('tcr_version', [], []), []);
 }
 
 // The State from what the spreed frontend holds (conversation, participants, capabilities), with

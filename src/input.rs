@@ -24,7 +24,7 @@ const INT_MAX: i64 = i32::MAX as i64;
 
 /// A JSON object being read, with the path used in error details.
 pub struct Fields<'a> {
-    members: &'a [(String, Value)],
+    members: &'a [(crate::json::Key, Value)],
     path: String,
 }
 
@@ -502,7 +502,7 @@ pub fn request_text(text: &str) -> Result<RawRequest, InputError> {
         for (k, v) in query.split('&').filter(|p| !p.is_empty()).map(|p| p.split_once('=').unwrap_or((p, ""))) {
             let (k, v) = (percent_decode(k), percent_decode(v));
             if !body.iter().any(|(b, _)| *b == k) {
-                body.push((k, Value::Str(v)));
+                body.push((k.into(), Value::Str(v)));
             }
         }
     }

@@ -19,8 +19,12 @@ pub enum Value {
     Decimal(String),
     Str(String),
     Array(Vec<Value>),
-    Object(Vec<(String, Value)>),
+    Object(Vec<(Key, Value)>),
 }
+
+/// An object key: the engine's own keys are `&'static str` and cost no
+/// allocation (a peers answer has six per entry); keys read from input are owned.
+pub type Key = std::borrow::Cow<'static, str>;
 
 impl Value {
     pub fn object() -> Value {
@@ -36,17 +40,21 @@ impl Value {
 
     /// Sets `key`, keeping its position when it exists, appending otherwise.
     pub fn set(&mut self, key: &str, value: Value) {
+        self.set_key(Key::Owned(key.to_string()), value);
+    }
+
+    fn set_key(&mut self, key: Key, value: Value) {
         if let Value::Object(m) = self {
-            match m.iter_mut().find(|(k, _)| k == key) {
+            match m.iter_mut().find(|(k, _)| *k == key) {
                 Some(slot) => slot.1 = value,
-                None => m.push((key.to_string(), value)),
+                None => m.push((key, value)),
             }
         }
     }
 
-    /// Builder form of [`Value::set`].
-    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Value {
-        self.set(key, value.into());
+    /// Builder form of [`Value::set`], for the engine's own (static) keys.
+    pub fn with(mut self, key: &'static str, value: impl Into<Value>) -> Value {
+        self.set_key(Key::Borrowed(key), value.into());
         self
     }
 
@@ -84,6 +92,11 @@ impl Value {
         let mut out = String::new();
         write_value(self, &mut out);
         out
+    }
+
+    /// Appends the value's JSON text to `out`.
+    pub fn write_json(&self, out: &mut String) {
+        write_value(self, out);
     }
 }
 
@@ -150,31 +163,30 @@ fn write_value(v: &Value, out: &mut String) {
     }
 }
 
-/// Writes a JSON string, copying runs that need no escape in one go.
+/// Writes a JSON string, copying runs that need no escape in one go (found
+/// eight bytes at a time, as the reader finds them).
 pub fn write_str(s: &str, out: &mut String) {
     out.push('"');
-    let mut run = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let esc = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0..=0x1f => "",
-            _ => continue,
-        };
-        out.push_str(&s[run..i]);
-        if esc.is_empty() {
-            out.push_str("\\u00");
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 15)]));
-        } else {
-            out.push_str(esc);
+    let bytes = s.as_bytes();
+    let mut at = 0;
+    loop {
+        let run = at + crate::reader::plain_run(&bytes[at..]);
+        out.push_str(&s[at..run]);
+        let Some(&b) = bytes.get(run) else { break };
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            _ => {
+                out.push_str("\\u00");
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 15)]));
+            }
         }
-        run = i + 1;
+        at = run + 1;
     }
-    out.push_str(&s[run..]);
     out.push('"');
 }
 
@@ -218,10 +230,10 @@ pub fn read(r: &mut Reader) -> Result<Value, InputError> {
         Scalar::Decimal(d) => Value::Decimal(d.to_string()),
         Scalar::Str(s) => Value::Str(s.into_owned()),
         Scalar::Container("an object") => {
-            let mut members: Vec<(String, Value)> = Vec::new();
+            let mut members: Vec<(Key, Value)> = Vec::new();
             let start = r.offset();
             r.object(|r, k| {
-                members.push((k.into_owned(), read(r)?));
+                members.push((Key::Owned(k.into_owned()), read(r)?));
                 Ok(())
             })?;
             if let Some(k) = duplicate_key(&members) {
@@ -242,7 +254,7 @@ pub fn read(r: &mut Reader) -> Result<Value, InputError> {
 
 /// The first key that appears twice, if any. Linear for small objects,
 /// sorted for large ones, so a huge object cannot cost quadratic time.
-pub fn duplicate_key(members: &[(String, Value)]) -> Option<&str> {
+pub fn duplicate_key(members: &[(Key, Value)]) -> Option<&str> {
     if members.len() <= 16 {
         for (i, (k, _)) in members.iter().enumerate() {
             if members[..i].iter().any(|(o, _)| o == k) {
@@ -251,8 +263,8 @@ pub fn duplicate_key(members: &[(String, Value)]) -> Option<&str> {
         }
         return None;
     }
-    let index = crate::index::Index::of_strings(members.iter().map(|(k, _)| k.as_str()));
-    index.duplicate_str(|i| &members[i].0).map(|i| members[i].0.as_str())
+    let index = crate::index::Index::of_strings(members.iter().map(|(k, _)| k.as_ref()));
+    index.duplicate_str(|i| &members[i].0).map(|i| members[i].0.as_ref())
 }
 
 #[cfg(test)]

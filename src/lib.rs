@@ -35,8 +35,6 @@ pub mod outcome;
 pub mod permissions;
 pub mod reader;
 pub mod route;
-#[cfg(target_arch = "wasm32")]
-mod serde_value;
 pub mod sha1;
 
 #[cfg(target_arch = "wasm32")]
@@ -157,7 +155,7 @@ pub fn parse_document(text: &str, what: &'static str, max: usize) -> Result<Valu
 
 /// [`evaluate`] over JSON text, answering JSON text.
 pub fn evaluate_json(request: &str, state: &str) -> String {
-    evaluate_text(request, state).to_value().to_json()
+    evaluate_text(request, state).to_json()
 }
 
 /// Applies mutations to a copy of the state; bad input gives a `bad-input` outcome.
@@ -173,7 +171,7 @@ pub fn apply_json(state: &str, mutations: &str) -> String {
         .and_then(|(s, m)| apply(&s, &m));
     match result {
         Ok(v) => v.to_json(),
-        Err(o) => o.to_value().to_json(),
+        Err(o) => o.to_json(),
     }
 }
 
@@ -239,7 +237,7 @@ pub fn allowed_actions_json(state: &str, actor: &str, now: i64, options: &str) -
     let result = options.map_err(Outcome::bad_input).and_then(|o| allowed_actions_text(state, actor, now, &o));
     match result {
         Ok(v) => v.to_json(),
-        Err(o) => o.to_value().to_json(),
+        Err(o) => o.to_json(),
     }
 }
 

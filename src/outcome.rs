@@ -166,6 +166,37 @@ impl Outcome {
         o
     }
 
+    /// The outcome as JSON text, the same as `to_value().to_json()`, written
+    /// straight from the fields: the body (10,000 peers in a large call) is not
+    /// copied into a second tree first.
+    pub fn to_json(&self) -> String {
+        let mut out = String::with_capacity(128);
+        out.push_str("{\"status\":");
+        crate::json::write_int(i64::from(self.status), &mut out);
+        out.push_str(",\"data\":");
+        self.data.write_json(&mut out);
+        out.push_str(",\"message\":");
+        crate::json::write_str(self.message, &mut out);
+        out.push_str(",\"reason\":");
+        crate::json::write_str(self.reason.code(), &mut out);
+        out.push_str(",\"mutations\":[");
+        for (i, m) in self.mutations.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            m.to_value().write_json(&mut out);
+        }
+        out.push_str("],\"effects\":[");
+        for (i, e) in self.effects.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            e.to_value().write_json(&mut out);
+        }
+        out.push_str("]}");
+        out
+    }
+
     pub fn to_value(&self) -> Value {
         Value::object()
             .with("status", i64::from(self.status))
@@ -178,7 +209,7 @@ impl Outcome {
 }
 
 fn set_value(set: &[(&'static str, Value)]) -> Value {
-    Value::Object(set.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
+    Value::Object(set.iter().map(|(k, v)| ((*k).into(), v.clone())).collect())
 }
 
 impl Mutation {
@@ -285,6 +316,7 @@ mod tests {
         assert_eq!(o.data.to_json(), r#"{"error":"consent"}"#);
         let b = Outcome::bad_input("request.now: required");
         assert_eq!(b.to_value().get("reason").and_then(Value::as_str), Some("bad-input"));
+        assert_eq!(b.to_json(), b.to_value().to_json());
         assert_eq!(b.data.get("detail").and_then(Value::as_str), Some("request.now: required"));
     }
 }

@@ -310,7 +310,7 @@ proptest! {
         if o.status < 400 { return Ok(()); }
         for m in &o.mutations {
             let v = m.to_value();
-            let keys: Vec<&str> = match v.get("set") { Some(Value::Object(s)) => s.iter().map(|(k, _)| k.as_str()).collect(), _ => vec![] };
+            let keys: Vec<&str> = match v.get("set") { Some(Value::Object(s)) => s.iter().map(|(k, _)| k.as_ref()).collect(), _ => vec![] };
             let allowed = match v.get("op").and_then(Value::as_str) {
                 Some("updateRoom") => keys.iter().all(|k| ["lobbyState", "lobbyTimer", "callPermissions"].contains(k)),
                 Some("updateAttendee") => keys == ["permissions"],

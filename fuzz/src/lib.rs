@@ -46,7 +46,7 @@ const OUTCOME_KEYS: [&str; 6] = ["status", "data", "message", "reason", "mutatio
 /// status in 100..=599 and, when the input was refused, exactly 400 with reason `bad-input`.
 fn check_answer(what: &str, out: &str, must_be_outcome: bool) -> Value {
     let v = json::parse(out).unwrap_or_else(|e| panic!("{what}: the answer is not JSON ({e}): {out:.300}"));
-    let is_outcome = matches!(&v, Value::Object(m) if m.iter().map(|(k, _)| k.as_str()).eq(OUTCOME_KEYS));
+    let is_outcome = matches!(&v, Value::Object(m) if m.iter().map(|(k, _)| k.as_ref()).eq(OUTCOME_KEYS));
     assert!(is_outcome || !must_be_outcome, "{what}: not an outcome: {out:.300}");
     if is_outcome {
         let status = v.get("status").and_then(Value::as_i64);
@@ -173,7 +173,7 @@ pub fn evaluate_mutated(data: &[u8]) {
         for m in &o.mutations {
             let v = m.to_value();
             let keys: Vec<&str> = match v.get("set") {
-                Some(Value::Object(s)) => s.iter().map(|(k, _)| k.as_str()).collect(),
+                Some(Value::Object(s)) => s.iter().map(|(k, _)| k.as_ref()).collect(),
                 _ => vec![],
             };
             let allowed = match v.get("op").and_then(Value::as_str) {

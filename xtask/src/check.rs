@@ -121,7 +121,7 @@ fn describe(request: &Value) -> String {
 /// Compares one outcome, and the state after its mutations, with an `expect` block.
 pub fn compare(outcome: &Value, after: &Value, expect: &Value) -> Result<(), String> {
     let Value::Object(keys) = expect else { return Err("expect is not an object".into()) };
-    if let Some((k, _)) = keys.iter().find(|(k, _)| !EXPECT_KEYS.contains(&k.as_str())) {
+    if let Some((k, _)) = keys.iter().find(|(k, _)| !EXPECT_KEYS.contains(&k.as_ref())) {
         return Err(format!("unknown expect key {k:?}"));
     }
     let got = |k: &str| outcome.get(k).cloned().unwrap_or(Value::Null);
@@ -280,7 +280,7 @@ fn effect_matches(effect: &Value, want: &Value) -> bool {
 fn check_state(state: &Value, want: &Value) -> Result<(), String> {
     let Value::Object(parts) = want else { return Err("expect.state is not an object".into()) };
     for (key, part) in parts {
-        let id_key = match key.as_str() {
+        let id_key = match key.as_ref() {
             "sessions" => "sessionId",
             "attendees" => "attendeeId",
             _ => {
