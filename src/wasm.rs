@@ -1,10 +1,16 @@
-//! The WebAssembly boundary (wasm32 only): wasm-bindgen functions for JS hosts
-//! (objects in, objects out, plus JSON-string twins), and plain C-ABI exports
-//! for hosts without wasm-bindgen glue (PHP through a wasm C-API runtime).
-//! Nothing here decides anything: it converts and calls the core.
+//! The WebAssembly boundary (wasm32 only). Nothing here decides anything: it
+//! converts and calls the core.
+//!
+//! * The C ABI below (`tcr_*`) is what every host calls: the JS bridge
+//!   (`js/index.mjs`, through `TextEncoder.encodeInto` and one `TextDecoder`
+//!   read) and the PHP bridge (through a wasm runtime).
+//! * Two wasm-bindgen functions remain, `evaluate` (objects in, objects out) and
+//!   `version`, for users of the raw glue and for the wasm-bindgen tests. The
+//!   bridge does not use them: objects cross faster as JSON text (see README,
+//!   "Size and speed"), and every other wasm-bindgen export would only add glue.
 //!
 //! ## C ABI (version [`crate::ABI_VERSION`])
-//! All integers are `i32` (wasm32 pointers and lengths); text is UTF-8 JSON.
+//! All integers are `i32` (wasm32 pointers and lengths) but `now` (`i64`); text is UTF-8 JSON.
 //! 1. `tcr_input_reserve(len) -> ptr`: a module-owned input area of at least `len`
 //!    bytes (0 when `len` exceeds the limit). Write the input documents back to back
 //!    from its start.
@@ -12,14 +18,13 @@
 //!    mutations_len) -> out_len`, `tcr_ocs(outcome_len) -> out_len`,
 //!    `tcr_allowed_actions(state_len, actor_len, options_len, now: i64) -> out_len`
 //!    (`options_len` may be 0: default request bodies),
-//!    `tcr_explain(outcome_len) -> out_len`, `tcr_version() -> out_len`: read the
-//!    input area, write the answer.
+//!    `tcr_explain(outcome_len) -> out_len`, `tcr_version() -> out_len`,
+//!    `tcr_facts() -> out_len`: read the input area, write the answer.
 //! 3. `tcr_output_ptr() -> ptr`: the answer of the last call, valid until the next call.
 //!
 //! The host never frees anything. Bad input (including invalid UTF-8 or lengths
 //! that do not fit the input area) is answered with a `bad-input` outcome.
 
-use crate::json::Value;
 use crate::{input, Outcome};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
@@ -31,8 +36,8 @@ use wasm_bindgen::prelude::*;
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 /// A JS value as JSON text: one `JSON.stringify` (which refuses cycles and
-/// BigInts), so objects get exactly the limits and error details of the JSON twins.
-fn js_text(v: &JsValue, what: &str) -> Result<String, String> {
+/// BigInts), with the limits and error details of the JS bridge's object API.
+fn js_text(v: &JsValue, what: &str, max: usize) -> Result<String, String> {
     let text =
         js_sys::JSON::stringify(v).map_err(|e| format!("{what}: not serialisable as JSON ({})", message_of(&e)))?;
     // JSON.stringify answers undefined (not a string) for undefined, functions and symbols.
@@ -41,17 +46,10 @@ fn js_text(v: &JsValue, what: &str) -> Result<String, String> {
     }
     // Refuse oversized text before it is copied into linear memory, which never shrinks.
     // A UTF-16 length never exceeds the UTF-8 byte count, so nothing acceptable is refused.
-    let max = if what == "request" || what == "actor" { input::MAX_REQUEST_BYTES } else { input::MAX_DOCUMENT_BYTES };
     if text.length() as usize > max {
         return Err(format!("{what}: more than {max} bytes exceed the limit of {max}"));
     }
     text.as_string().ok_or_else(|| format!("{what}: not a JSON value"))
-}
-
-/// A JS value as the engine's JSON value.
-fn from_js(v: JsValue, what: &'static str) -> Result<Value, String> {
-    let max = if what == "actor" { input::MAX_REQUEST_BYTES } else { input::MAX_DOCUMENT_BYTES };
-    Ok(crate::parse_document(&js_text(&v, what)?, what, max)?)
 }
 
 /// The `message` of a thrown JS error, if it has one.
@@ -59,13 +57,8 @@ fn message_of(e: &JsValue) -> String {
     js_sys::Reflect::get(e, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_default()
 }
 
-/// An answer as plain JS objects: its JSON text through the engine's own `JSON.parse`,
-/// which builds objects much faster than one boundary call per field (see README,
-/// "Size and speed") and gives exactly what `JSON.parse` of the JSON twin gives.
-fn to_js(v: &Value) -> JsValue {
-    parsed(&v.to_json())
-}
-
+/// An answer as plain JS objects: its JSON text through the engine's own
+/// `JSON.parse`, which builds objects much faster than one boundary call per field.
 fn parsed(text: &str) -> JsValue {
     js_sys::JSON::parse(text).unwrap_or(JsValue::NULL)
 }
@@ -73,107 +66,16 @@ fn parsed(text: &str) -> JsValue {
 /// Decides a request: `evaluate(request, state) -> Outcome`.
 #[wasm_bindgen(js_name = evaluate)]
 pub fn evaluate_js(request: JsValue, state: JsValue) -> JsValue {
-    let outcome = js_text(&request, "request")
-        .and_then(|r| Ok((r, js_text(&state, "state")?)))
+    let outcome = js_text(&request, "request", input::MAX_REQUEST_BYTES)
+        .and_then(|r| Ok((r, js_text(&state, "state", input::MAX_DOCUMENT_BYTES)?)))
         .map_or_else(Outcome::bad_input, |(r, s)| crate::evaluate_text(&r, &s));
     parsed(&outcome.to_json())
 }
 
-/// `apply(state, mutations) -> State`, or a `bad-input` Outcome.
-#[wasm_bindgen(js_name = apply)]
-pub fn apply_js(state: JsValue, mutations: JsValue) -> JsValue {
-    let result = from_js(state, "state")
-        .and_then(|s| Ok((s, from_js(mutations, "mutations")?)))
-        .map_err(Outcome::bad_input)
-        .and_then(|(s, m)| crate::apply(&s, &m));
-    match result {
-        Ok(v) => to_js(&v),
-        Err(o) => parsed(&o.to_json()),
-    }
-}
-
-/// `ocs(outcome) -> OCS envelope`.
-#[wasm_bindgen(js_name = ocs)]
-pub fn ocs_js(outcome: JsValue) -> JsValue {
-    match from_js(outcome, "outcome") {
-        Ok(v) => to_js(&crate::ocs(&v)),
-        Err(e) => to_js(&crate::bad_input_envelope(e)),
-    }
-}
-
-/// `allowedActions(state, actor, now, options?)`: every call action for the caller, with
-/// the status and reason the server would answer (or a `bad-input` Outcome).
-#[wasm_bindgen(js_name = allowedActions)]
-pub fn allowed_actions_js(state: JsValue, actor: JsValue, now: f64, options: JsValue) -> JsValue {
-    let options =
-        if options.is_undefined() || options.is_null() { Ok(Value::Null) } else { from_js(options, "options") };
-    let result = from_js(state, "state")
-        .and_then(|s| Ok((s, from_js(actor, "actor")?, options?)))
-        .map_err(Outcome::bad_input)
-        .and_then(|(s, a, o)| crate::allowed_actions(&s, &a, js_time(now), &o));
-    match result {
-        Ok(v) => to_js(&v),
-        Err(o) => parsed(&o.to_json()),
-    }
-}
-
-/// `explain(outcome) -> { status, reason, explanation }`.
-#[wasm_bindgen(js_name = explain)]
-pub fn explain_js(outcome: JsValue) -> JsValue {
-    match from_js(outcome, "outcome") {
-        Ok(v) => to_js(&crate::explain(&v)),
-        Err(e) => to_js(&crate::explain(&Outcome::bad_input(e).to_value())),
-    }
-}
-
-#[wasm_bindgen(js_name = allowedActionsJson)]
-pub fn allowed_actions_json_js(state: &str, actor: &str, now: f64, options: Option<String>) -> String {
-    crate::allowed_actions_json(state, actor, js_time(now), options.as_deref().unwrap_or(""))
-}
-
-#[wasm_bindgen(js_name = explainJson)]
-pub fn explain_json_js(outcome: &str) -> String {
-    crate::explain_json(outcome)
-}
-
-/// A JS number of seconds as the engine's time; anything not a whole non-negative
-/// number of seconds becomes -1, which the rows' checks refuse as bad input.
-fn js_time(now: f64) -> i64 {
-    if now.fract() == 0.0 && (0.0..=input::MAX_SAFE_INT as f64).contains(&now) {
-        now as i64
-    } else {
-        -1
-    }
-}
-
+/// `{ crate, version, talkApi, serverParity, abi }`.
 #[wasm_bindgen(js_name = version)]
 pub fn version_js() -> JsValue {
-    to_js(&crate::version())
-}
-
-#[wasm_bindgen(js_name = factsJson)]
-pub fn facts_json_js() -> String {
-    crate::facts().to_json()
-}
-
-#[wasm_bindgen(js_name = evaluateJson)]
-pub fn evaluate_json_js(request: &str, state: &str) -> String {
-    crate::evaluate_json(request, state)
-}
-
-#[wasm_bindgen(js_name = applyJson)]
-pub fn apply_json_js(state: &str, mutations: &str) -> String {
-    crate::apply_json(state, mutations)
-}
-
-#[wasm_bindgen(js_name = ocsJson)]
-pub fn ocs_json_js(outcome: &str) -> String {
-    crate::ocs_json(outcome)
-}
-
-#[wasm_bindgen(js_name = versionJson)]
-pub fn version_json_js() -> String {
-    crate::version().to_json()
+    parsed(&crate::version().to_json())
 }
 
 // ---- C ABI ----

@@ -494,3 +494,73 @@ test('allowedActions models the join and update-flags bodies it is given', async
 	assert.deepEqual(viaJson, consenting);
 	assert.equal(allowedActions(state, actor, NOW, { join: 5 }).reason, 'bad-input');
 });
+
+// The bridge writes documents into the module's input area itself (js/index.mjs, `abi`): ASCII text in
+// one pass, anything else encoded for its exact size, and text that can not fit refused in JS with the
+// engine's wording.
+loadedTest('non-ASCII text crosses the C ABI unchanged, in every document position', () => {
+	const names = ['José Müller', 'Zoë 🎉', '日本語の名前', 'a\u0000b"c\\d\n', 'ümlaut'.repeat(500)];
+	const state = clone(SAMPLE_STATE);
+	state.room.callFlag = 7;
+	state.room.activeSince = NOW - 60;
+	state.sessions[0].inCall = 7;
+	state.sessions[0].lastPing = NOW;
+	for (const name of names) {
+		state.attendees[0].displayName = name;
+		const request = { method: 'GET', path: '/call/abc123', actor: { userId: 'alice', sessionId: 'a-long-session-id' }, now: NOW };
+		const viaObjects = evaluate(request, state);
+		assert.equal(viaObjects.status, 200, JSON.stringify(viaObjects));
+		assert.equal(viaObjects.data[0].displayName, name, 'the peers answer carries the name as stored');
+		assert.deepEqual(JSON.parse(evaluateJson(JSON.stringify(request), JSON.stringify(state))), viaObjects);
+		// Non-ASCII first, ASCII after it: the second document must not lose the room the first took.
+		const joined = evaluate({ ...SAMPLE_REQUEST, actor: { ...SAMPLE_REQUEST.actor, groups: [name] } }, state);
+		assert.equal(joined.status, 200, JSON.stringify(joined));
+		const applied = apply(state, joined.mutations);
+		assert.equal(applied.attendees[0].displayName, name);
+		assert.equal(explain({ ...joined, data: { note: name } }).reason, 'ok');
+		assert.equal(ocs({ ...joined, data: { note: name } }).ocs.data.note, name);
+	}
+});
+
+loadedTest('text over the limits in UTF-8 but not in UTF-16 is refused with the engine\'s wording', () => {
+	// 3,000,000 euro signs: 3 M UTF-16 units (under the 8 MiB limit), 9 MB of UTF-8 (over it).
+	const euros = '€'.repeat(3_000_000);
+	const state = { ...clone(SAMPLE_STATE), pad: euros };
+	const viaEngine = evaluate(SAMPLE_REQUEST, state);
+	assertBadInput(viaEngine, 'evaluate');
+	assert.match(viaEngine.data.detail, /^state: 9000\d{3} bytes exceed the limit of 8388608$/);
+	// Two such documents (18 MB) do not fit the module's input area: refused in JS, same wording.
+	const both = apply(state, [{ op: 'updateRoom', set: { pad: euros } }]);
+	assertBadInput(both, 'apply');
+	assert.match(both.data.detail, /^state: 9000\d{3} bytes exceed the limit of 8388608$/);
+	assert.equal(ocsJson(JSON.stringify({ status: 200, message: '', data: euros + euros })).includes('"statuscode":400'), true);
+	assert.equal(evaluate(SAMPLE_REQUEST, SAMPLE_STATE).status, 200, 'the next call is answered normally');
+});
+
+loadedTest('hostile objects get bad-input from every object entry point, before reaching linear memory', () => {
+	const cyclic = {};
+	cyclic.self = cyclic;
+	let deep = {};
+	for (let i = 0; i < 10_000; i++) {
+		deep = { a: deep };
+	}
+	const big = { x: 'a'.repeat(9 * 1024 * 1024) };
+	const before = wasmExports().memory.buffer.byteLength;
+	for (const [label, value] of [['cyclic', cyclic], ['10,000 deep', deep], ['9 MiB', big], ['a BigInt', { n: 1n }],
+		['undefined', undefined], ['a symbol', Symbol('x')], ['a function', () => 1]]) {
+		assertBadInput(evaluate(SAMPLE_REQUEST, value), `evaluate(${label})`);
+		assertBadInput(evaluate(value, SAMPLE_STATE), `evaluate(request ${label})`);
+		assertBadInput(apply(value, []), `apply(${label})`);
+		assertBadInput(allowedActions(value, { userId: 'alice' }, NOW), `allowedActions(${label})`);
+		if (value !== undefined) { // undefined options mean the default request bodies
+			assertBadInput(allowedActions(SAMPLE_STATE, { userId: 'alice' }, NOW, value), `allowedActions options ${label}`);
+		}
+		assert.equal(explain(value).reason, 'bad-input', `explain(${label})`);
+		assert.equal(ocs(value).ocs.meta.statuscode, 400, `ocs(${label})`);
+	}
+	assert.ok(wasmExports().memory.buffer.byteLength - before < 4 * 1024 * 1024, 'linear memory did not take the big object');
+	assert.equal(evaluate(SAMPLE_REQUEST, SAMPLE_STATE).status, 200);
+	for (const now of [1.5, -1, Number.NaN, '1700000000', 2 ** 60, 10n]) {
+		assertBadInput(allowedActions(SAMPLE_STATE, { userId: 'alice' }, now), `allowedActions(now ${String(now)})`);
+	}
+});

@@ -1,7 +1,8 @@
 //! The wasm-bindgen test suite, run in Node (tests/node.rs) and in headless
-//! Chromium (tests/web.rs): the object API against its JSON twin (every request
-//! of the vectors as input), and hostile input. The vectors' expectations are
-//! judged once per host by `cargo xtask check`, not here.
+//! Chromium (tests/web.rs): the wasm-bindgen `evaluate` (objects) and the C ABI
+//! every bridge calls, against the core's JSON functions (every request of the
+//! vectors as input), and hostile input. The vectors' expectations are judged
+//! once per host by `cargo xtask check`, not here.
 
 use js_sys::JSON;
 use talk_call_rules::json::{self, Value};
@@ -36,9 +37,36 @@ fn same(a: &str, b: &str) -> bool {
     deep_eq(&json::parse(a).unwrap(), &json::parse(b).unwrap())
 }
 
-/// Every request of every vector, through the object API and the JSON twin.
+/// Calls a C-ABI export as a host does: `docs` written back to back into the
+/// input area, the answer read from the output area.
+fn abi(docs: &[&str], call: impl FnOnce(&[i32]) -> i32) -> String {
+    let total: usize = docs.iter().map(|d| d.len()).sum();
+    let ptr = wasm::tcr_input_reserve(total as i32);
+    assert!(!ptr.is_null(), "an input area of {total} bytes");
+    let mut at = 0;
+    for d in docs {
+        // SAFETY: the area holds at least `total` bytes and nothing else uses it meanwhile.
+        unsafe { std::ptr::copy_nonoverlapping(d.as_ptr(), ptr.add(at), d.len()) };
+        at += d.len();
+    }
+    let lens: Vec<i32> = docs.iter().map(|d| d.len() as i32).collect();
+    output(call(&lens))
+}
+
+/// The answer of the last C-ABI call.
+fn output(len: i32) -> String {
+    // SAFETY: the output area holds `len` bytes until the next call.
+    let out = unsafe { std::slice::from_raw_parts(wasm::tcr_output_ptr(), len as usize) };
+    std::str::from_utf8(out).expect("UTF-8 answer").to_string()
+}
+
+fn evaluate_abi(request: &str, state: &str) -> String {
+    abi(&[request, state], |l| wasm::tcr_evaluate(l[0], l[1]))
+}
+
+/// Every request of every vector, through the objects, the C ABI and the core's JSON function.
 #[wasm_bindgen_test]
-fn object_api_agrees_with_json_twin() {
+fn object_api_and_c_abi_agree_with_the_core() {
     let mut compared = 0;
     assert!(embedded::VECTORS.iter().any(|(n, _)| n.starts_with("callapi-")), "public vectors not embedded");
     for (_, file) in embedded::VECTORS {
@@ -54,13 +82,14 @@ fn object_api_agrees_with_json_twin() {
                 let Some(request) = step.get("request") else { continue };
                 let request = request.to_json();
                 let via_objects = text(&wasm::evaluate_js(js(&request), js(&state)));
-                let via_json = wasm::evaluate_json_js(&request, &state);
+                let via_json = talk_call_rules::evaluate_json(&request, &state);
                 assert!(same(&via_objects, &via_json), "{request}\n{via_objects}\n{via_json}");
+                assert_eq!(evaluate_abi(&request, &state), via_json, "{request}");
                 let outcome = json::parse(&via_json).unwrap();
                 let muts = outcome.get("mutations").unwrap().to_json();
-                let applied_objects = text(&wasm::apply_js(js(&state), js(&muts)));
-                assert!(same(&applied_objects, &wasm::apply_json_js(&state, &muts)));
-                assert!(same(&text(&wasm::ocs_js(js(&via_json))), &wasm::ocs_json_js(&via_json)));
+                let applied = abi(&[&state, &muts], |l| wasm::tcr_apply(l[0], l[1]));
+                assert_eq!(applied, talk_call_rules::apply_json(&state, &muts));
+                assert_eq!(abi(&[&via_json], |l| wasm::tcr_ocs(l[0])), talk_call_rules::ocs_json(&via_json));
                 compared += 1;
             }
         }
@@ -106,7 +135,7 @@ fn assert_right_join(outcome: &str) {
 /// Hostile input is answered with `bad-input`, and the instance keeps answering right.
 #[wasm_bindgen_test]
 fn hostile_input_does_not_poison_the_instance() {
-    let good = wasm::evaluate_json_js(JOIN, STATE);
+    let good = evaluate_abi(JOIN, STATE);
     assert_right_join(&good);
     let deep = "[".repeat(100_000);
     let deep_obj_text = format!("{}1{}", "{\"a\":".repeat(10_000), "}".repeat(10_000));
@@ -125,17 +154,18 @@ fn hostile_input_does_not_poison_the_instance() {
         ("{\"method\":\"POST\",\"path\":\"/call/abcd1234\",\"now\":-1}", STATE),
         ("\"\\ud800\"", STATE),
     ] {
-        assert_eq!(reason(&wasm::evaluate_json_js(request, state)), "bad-input", "{request:.80}");
+        assert_eq!(reason(&evaluate_abi(request, state)), "bad-input", "{request:.80}");
     }
     // The other entry points, with the same kinds of input.
     for bad in ["[", deep_obj_text.as_str(), huge.as_str(), "{\"room\":5}"] {
         // apply owns no columns' types: only text it cannot read is refused.
         if !bad.contains("room") {
-            assert_eq!(reason(&wasm::apply_json_js(bad, "[]")), "bad-input");
+            assert_eq!(reason(&abi(&[bad, "[]"], |l| wasm::tcr_apply(l[0], l[1]))), "bad-input");
         }
-        assert_eq!(reason(&wasm::allowed_actions_json_js(bad, "{}", 1.0, None)), "bad-input");
-        assert!(wasm::ocs_json_js(bad).contains(r#""statuscode":400"#));
-        assert_eq!(reason(&wasm::explain_json_js(bad)), "bad-input");
+        let actions = abi(&[bad, "{}"], |l| wasm::tcr_allowed_actions(l[0], l[1], 0, 1));
+        assert_eq!(reason(&actions), "bad-input");
+        assert!(abi(&[bad], |l| wasm::tcr_ocs(l[0])).contains(r#""statuscode":400"#));
+        assert_eq!(reason(&abi(&[bad], |l| wasm::tcr_explain(l[0]))), "bad-input");
     }
 
     // Objects: a cycle, deep nesting (JSON.stringify's own RangeError at 10,000), wrong types,
@@ -158,13 +188,6 @@ fn hostile_input_does_not_poison_the_instance() {
     for state in &hostile {
         let out = text(&wasm::evaluate_js(js(JOIN), state.clone()));
         assert_eq!(reason(&out), "bad-input", "{out}");
-        assert_eq!(reason(&text(&wasm::apply_js(state.clone(), js("[]")))), "bad-input");
-        assert_eq!(
-            reason(&text(&wasm::allowed_actions_js(state.clone(), js("{}"), 1.0, JsValue::UNDEFINED))),
-            "bad-input"
-        );
-        assert_eq!(reason(&text(&wasm::explain_js(state.clone()))), "bad-input");
-        assert!(text(&wasm::ocs_js(state.clone())).contains(r#""statuscode":400"#));
     }
     let out = text(&wasm::evaluate_js(deep_object(10_000), js(STATE)));
     assert_eq!(reason(&out), "bad-input", "{out}");
@@ -173,13 +196,13 @@ fn hostile_input_does_not_poison_the_instance() {
     assert!(memory_bytes() - before < 4.0 * 1024.0 * 1024.0, "linear memory grew by {}", memory_bytes() - before);
 
     // Still the right answer, through both APIs.
-    assert_eq!(wasm::evaluate_json_js(JOIN, STATE), good);
+    assert_eq!(evaluate_abi(JOIN, STATE), good);
     assert_right_join(&text(&wasm::evaluate_js(js(JOIN), js(STATE))));
 }
 
-/// The C-ABI exports answer exactly what the JSON twin answers.
+/// The C-ABI exports answer exactly what the core's JSON functions answer.
 #[wasm_bindgen_test]
-fn c_abi_matches_json_twin() {
+fn c_abi_matches_the_core() {
     let state = STATE.as_bytes();
     let request = JOIN.as_bytes();
     let ptr = wasm::tcr_input_reserve((request.len() + state.len()) as i32);
@@ -190,9 +213,12 @@ fn c_abi_matches_json_twin() {
     }
     let len = wasm::tcr_evaluate(request.len() as i32, state.len() as i32);
     let out = unsafe { std::slice::from_raw_parts(wasm::tcr_output_ptr(), len as usize) };
-    assert_eq!(std::str::from_utf8(out).unwrap(), wasm::evaluate_json_js(JOIN, STATE));
+    assert_eq!(std::str::from_utf8(out).unwrap(), talk_call_rules::evaluate_json(JOIN, STATE));
+    assert_eq!(output(wasm::tcr_version()), talk_call_rules::version().to_json());
+    assert_eq!(output(wasm::tcr_facts()), talk_call_rules::facts().to_json());
+    assert_eq!(text(&wasm::version_js()), talk_call_rules::version().to_json());
     // Lengths that do not fit the input area are bad input, not a trap…
-    let len = wasm::tcr_evaluate(1 << 20, 5);
+    let len = wasm::tcr_evaluate(i32::MAX, 5);
     let out = unsafe { std::slice::from_raw_parts(wasm::tcr_output_ptr(), len as usize) };
     assert_eq!(reason(std::str::from_utf8(out).unwrap()), "bad-input");
     // …and the next call with the same input area still gets the right answer.
