@@ -94,11 +94,20 @@ impl<'a> Fields<'a> {
 /// twice, is refused before its second value is read. The arms' keys form a
 /// const list and each key's place in it is its bit in the seen-set, worked
 /// out at compile time from the key itself: the arms may come in any order.
+///
+/// `fields!(hot r, at, …)` inlines the object loop into the reader: for the rows
+/// a state has thousands of (see [`Reader::object_inline`]).
 macro_rules! fields {
-    ($r:expr, $at:expr, |$reader:ident, $path:ident| { $($key:literal => $read:expr),+ $(,)? }) => {{
+    (hot $r:expr, $at:expr, |$reader:ident, $path:ident| { $($key:literal => $read:expr),+ $(,)? }) => {
+        fields!(@ object_hot, $r, $at, |$reader, $path| { $($key => $read),+ })
+    };
+    ($r:expr, $at:expr, |$reader:ident, $path:ident| { $($key:literal => $read:expr),+ $(,)? }) => {
+        fields!(@ object, $r, $at, |$reader, $path| { $($key => $read),+ })
+    };
+    (@ $object:ident, $r:expr, $at:expr, |$reader:ident, $path:ident| { $($key:literal => $read:expr),+ }) => {{
         const KEYS: &[&str] = &[$($key),+];
         let at: &Path = $at;
-        object($r, at, |$reader, key, seen| {
+        $object($r, at, |$reader, key, seen| {
             match key {
                 $($key => {
                     seen.first(const { place(KEYS, $key) }, key, at)?;
@@ -179,6 +188,21 @@ fn object<'a>(
     r.object(|r, key| f(r, &key, &mut seen))
 }
 
+/// [`object`] with the loop inlined (`fields!(hot …)`).
+#[inline(always)]
+fn object_hot<'a>(
+    r: &mut Reader<'a>,
+    at: &Path,
+    mut f: impl FnMut(&mut Reader<'a>, &str, &mut Seen) -> Result<(), InputError>,
+) -> Result<(), InputError> {
+    if !r.at_object() {
+        let s = r.scalar()?;
+        return Err(not_a(at, "an object", &s));
+    }
+    let mut seen = Seen(0);
+    r.object_inline(|r, key| f(r, &key, &mut seen))
+}
+
 /// A table: null or absent is empty; at most `max` rows.
 fn rows<'a, T>(
     r: &mut Reader<'a>,
@@ -206,9 +230,33 @@ fn opt_int(r: &mut Reader, at: &Path, lo: i64, hi: i64) -> Result<Option<i64>, I
     match r.scalar()? {
         Scalar::Null => Ok(None),
         Scalar::Int(i) if (lo..=hi).contains(&i) => Ok(Some(i)),
-        Scalar::Int(i) => Err(shape!("{at}: {i} is out of range {lo}..{hi}")),
-        other => Err(shape!("{at}: expected an integer, got {}", other.kind())),
+        other => Err(not_int(at, &other, lo, hi)),
     }
+}
+
+// The refusals below are built out of line: the readers are inlined into the
+// row readers, and one formatting site per refusal (instead of one per column)
+// keeps them small in the `.wasm` without slowing the path that reads good rows.
+
+#[cold]
+#[inline(never)]
+fn not_int(at: &Path, s: &Scalar, lo: i64, hi: i64) -> InputError {
+    match s {
+        Scalar::Int(i) => shape!("{at}: {i} is out of range {lo}..{hi}"),
+        other => shape!("{at}: expected an integer, got {}", other.kind()),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn not_a(at: &Path, expected: &str, s: &Scalar) -> InputError {
+    shape!("{at}: expected {expected}, got {}", s.kind())
+}
+
+#[cold]
+#[inline(never)]
+fn missing(at: &Path, key: &str, what: &str) -> InputError {
+    shape!("{at}.{key}: required{what}")
 }
 
 /// A 32-bit signed column (flags and permission bit sets), 0 when absent.
@@ -221,15 +269,24 @@ fn timestamp(r: &mut Reader, at: &Path) -> Result<Option<i64>, InputError> {
 }
 
 fn enum_col<T>(r: &mut Reader, at: &Path, conv: impl Fn(i64) -> Option<T>, what: &str) -> Result<T, InputError> {
-    let v = opt_int(r, at, i64::MIN, i64::MAX)?.ok_or_else(|| shape!("{at}: required"))?;
-    conv(v).ok_or_else(|| shape!("{at}: {v} is not a {what}"))
+    let v = opt_int(r, at, i64::MIN, i64::MAX)?.ok_or_else(|| not_enum(at, None, what))?;
+    conv(v).ok_or_else(|| not_enum(at, Some(v), what))
+}
+
+#[cold]
+#[inline(never)]
+fn not_enum(at: &Path, v: Option<i64>, what: &str) -> InputError {
+    match v {
+        None => shape!("{at}: required"),
+        Some(v) => shape!("{at}: {v} is not a {what}"),
+    }
 }
 
 fn opt_string(r: &mut Reader, at: &Path) -> Result<Option<String>, InputError> {
     match r.scalar()? {
         Scalar::Null => Ok(None),
         Scalar::Str(s) => Ok(Some(s.into_owned())),
-        other => Err(shape!("{at}: expected a string, got {}", other.kind())),
+        other => Err(not_a(at, "a string", &other)),
     }
 }
 
@@ -237,7 +294,7 @@ fn opt_string(r: &mut Reader, at: &Path) -> Result<Option<String>, InputError> {
 fn null_or_object(r: &mut Reader, at: &Path) -> Result<(), InputError> {
     match r.scalar()? {
         Scalar::Null => Ok(()),
-        other => Err(shape!("{at}: expected an object, got {}", other.kind())),
+        other => Err(not_a(at, "an object", &other)),
     }
 }
 
@@ -255,17 +312,17 @@ fn opt_object<'a, T>(
 }
 
 fn required<T>(v: Option<T>, at: &Path, key: &str) -> Result<T, InputError> {
-    v.ok_or_else(|| shape!("{at}.{key}: required"))
+    v.ok_or_else(|| missing(at, key, ""))
 }
 
 fn nonempty(v: Option<String>, at: &Path, key: &str) -> Result<String, InputError> {
-    v.filter(|s| !s.is_empty()).ok_or_else(|| shape!("{at}.{key}: required (a non-empty string)"))
+    v.filter(|s| !s.is_empty()).ok_or_else(|| missing(at, key, " (a non-empty string)"))
 }
 
 fn strings(r: &mut Reader, at: &Path, max: usize) -> Result<Vec<String>, InputError> {
     rows(r, at, max, |r, at| match r.scalar()? {
         Scalar::Str(s) => Ok(s.into_owned()),
-        other => Err(shape!("{at}: expected a string, got {}", other.kind())),
+        other => Err(not_a(at, "a string", &other)),
     })
 }
 
@@ -345,7 +402,7 @@ fn attendee(r: &mut Reader, at: &Path) -> Result<Attendee, InputError> {
         phone_number: None,
         call_id: None,
     };
-    fields!(r, at, |r, at| {
+    fields!(hot r, at, |r, at| {
         "attendeeId" => id = opt_int(r, at, 1, MAX_SAFE_INT)?,
         "actorType" => actor_type = opt_string(r, at)?,
         "actorId" => actor_id = opt_string(r, at)?,
@@ -366,7 +423,7 @@ fn attendee(r: &mut Reader, at: &Path) -> Result<Attendee, InputError> {
 
 fn session(r: &mut Reader, at: &Path) -> Result<Session, InputError> {
     let (mut sid, mut aid, mut in_call, mut ping) = (None, None, 0, 0);
-    fields!(r, at, |r, at| {
+    fields!(hot r, at, |r, at| {
         "sessionId" => sid = opt_string(r, at)?,
         "attendeeId" => aid = opt_int(r, at, 1, MAX_SAFE_INT)?,
         "inCall" => in_call = int32(r, at)?,

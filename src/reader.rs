@@ -200,6 +200,9 @@ pub(crate) fn plain_run(b: &[u8]) -> usize {
     i + b[i..].iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).unwrap_or(b.len() - i)
 }
 
+/// What [`Reader::object`] hands each key to.
+type KeyReader<'r, 'a> = dyn FnMut(&mut Reader<'a>, Cow<'a, str>) -> Result<(), InputError> + 'r;
+
 pub struct Reader<'a> {
     b: &'a [u8],
     text: &'a str,
@@ -298,10 +301,35 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Each caller gets its own inlined copy of the loop: for the objects read
+    /// thousands of times (attendee and session rows); see [`Reader::object`].
+    #[inline(always)]
+    pub fn object_inline(
+        &mut self,
+        mut f: impl FnMut(&mut Self, Cow<'a, str>) -> Result<(), InputError>,
+    ) -> Result<(), InputError> {
+        self.object_loop(&mut f)
+    }
+
     /// Reads an object, handing each key to `f`, which must read or skip its value.
+    /// The loop is in the `.wasm` once for all callers (10 KB less than a copy per
+    /// object reader, for one indirect call per key).
     pub fn object(
         &mut self,
         mut f: impl FnMut(&mut Self, Cow<'a, str>) -> Result<(), InputError>,
+    ) -> Result<(), InputError> {
+        self.object_dyn(&mut f)
+    }
+
+    #[inline(never)]
+    fn object_dyn(&mut self, f: &mut KeyReader<'_, 'a>) -> Result<(), InputError> {
+        self.object_loop(f)
+    }
+
+    #[inline(always)]
+    fn object_loop<F: FnMut(&mut Self, Cow<'a, str>) -> Result<(), InputError> + ?Sized>(
+        &mut self,
+        f: &mut F,
     ) -> Result<(), InputError> {
         if !self.eat(b'{') {
             return Err(self.err("expected '{'"));
@@ -331,6 +359,12 @@ impl<'a> Reader<'a> {
 
     /// Reads an array, handing each element's index to `f`, which must read or skip it.
     pub fn array(&mut self, mut f: impl FnMut(&mut Self, usize) -> Result<(), InputError>) -> Result<(), InputError> {
+        self.array_dyn(&mut f)
+    }
+
+    /// The loop of [`Reader::array`], once for all its callers.
+    #[inline(never)]
+    fn array_dyn(&mut self, f: &mut dyn FnMut(&mut Self, usize) -> Result<(), InputError>) -> Result<(), InputError> {
         if !self.eat(b'[') {
             return Err(self.err("expected '['"));
         }
