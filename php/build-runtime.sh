@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepares the PHP bridge's runtime libraries (idempotent, fast when up to date):
-#  - installs php-cli (with FFI), phpunit and php-sqlite3 (pdo_sqlite, for the storage tests)
-#    through apt-get, only when missing;
+#  - installs php-cli (with FFI), phpunit, php-sqlite3 (pdo_sqlite, for the storage tests) and
+#    php-fpm (the worker test runs one PHP-FPM worker) through apt-get, only when missing;
 #  - builds, from crates.io, only when missing or when their inputs (Cargo.toml, Cargo.lock,
 #    build.rs, src/) changed:
 #      libtcr_php.so  php/runtime/        wasmtime behind the bridge's own C functions: the default
@@ -36,6 +36,10 @@ fi
 # The storage classes' tests run against SQLite through PDO.
 if ! php -r 'exit(extension_loaded("pdo_sqlite") ? 0 : 1);' 2>/dev/null; then
   need+=(php-sqlite3)
+fi
+# The worker test and bench run one PHP-FPM worker (over FastCGI), as a Nextcloud server would.
+if ! compgen -G '/usr/sbin/php-fpm*' >/dev/null; then
+  need+=(php-fpm)
 fi
 if ((${#need[@]})); then
   if [[ "${TCR_PHP_NO_APT:-}" == 1 ]]; then

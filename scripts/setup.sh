@@ -4,7 +4,7 @@
 #   scripts/setup.sh                 everything
 #   scripts/setup.sh rust node ...   only these parts: rust (wasm32 target, wasm-bindgen CLI),
 #                                    wasm-pack, browser (chromium + chromium-driver), node (npm ci),
-#                                    php (php-cli, phpunit, php-sqlite3, the bridge's runtime library)
+#                                    php (php-cli, phpunit, php-sqlite3, php-fpm, the bridge's runtime library)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
