@@ -99,15 +99,15 @@ impl<'a> Fields<'a> {
 /// a state has thousands of (see [`Reader::object_inline`]).
 macro_rules! fields {
     (hot $r:expr, $at:expr, |$reader:ident, $path:ident| { $($key:literal => $read:expr),+ $(,)? }) => {
-        fields!(@ object_hot, $r, $at, |$reader, $path| { $($key => $read),+ })
+        fields!(@ true, $r, $at, |$reader, $path| { $($key => $read),+ })
     };
     ($r:expr, $at:expr, |$reader:ident, $path:ident| { $($key:literal => $read:expr),+ $(,)? }) => {
-        fields!(@ object, $r, $at, |$reader, $path| { $($key => $read),+ })
+        fields!(@ false, $r, $at, |$reader, $path| { $($key => $read),+ })
     };
-    (@ $object:ident, $r:expr, $at:expr, |$reader:ident, $path:ident| { $($key:literal => $read:expr),+ }) => {{
+    (@ $hot:literal, $r:expr, $at:expr, |$reader:ident, $path:ident| { $($key:literal => $read:expr),+ }) => {{
         const KEYS: &[&str] = &[$($key),+];
         let at: &Path = $at;
-        $object($r, at, |$reader, key, seen| {
+        object::<$hot>($r, at, |$reader, key, seen| {
             match key {
                 $($key => {
                     seen.first(const { place(KEYS, $key) }, key, at)?;
@@ -174,33 +174,31 @@ const fn same(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// An object (anything else is refused), each key handed to `f` with the
-/// object's seen-set; `f` must read or skip the key's value.
-fn object<'a>(
+/// object's seen-set; `f` must read or skip the key's value. `HOT` inlines the
+/// loop into the caller (`fields!(hot …)`, see [`Reader::object_inline`]).
+#[inline(always)]
+fn object<'a, const HOT: bool>(
     r: &mut Reader<'a>,
     at: &Path,
     mut f: impl FnMut(&mut Reader<'a>, &str, &mut Seen) -> Result<(), InputError>,
 ) -> Result<(), InputError> {
-    if !r.at_object() {
-        let s = r.scalar()?;
-        return Err(shape!("{at}: expected an object, got {}", s.kind()));
-    }
+    at_object(r, at)?;
     let mut seen = Seen(0);
-    r.object(|r, key| f(r, &key, &mut seen))
+    let each = |r: &mut Reader<'a>, key: std::borrow::Cow<'a, str>| f(r, &key, &mut seen);
+    if HOT {
+        r.object_inline(each)
+    } else {
+        r.object(each)
+    }
 }
 
-/// [`object`] with the loop inlined (`fields!(hot …)`).
-#[inline(always)]
-fn object_hot<'a>(
-    r: &mut Reader<'a>,
-    at: &Path,
-    mut f: impl FnMut(&mut Reader<'a>, &str, &mut Seen) -> Result<(), InputError>,
-) -> Result<(), InputError> {
-    if !r.at_object() {
-        let s = r.scalar()?;
-        return Err(not_a(at, "an object", &s));
+/// Refuses anything but an object at `at`.
+fn at_object(r: &mut Reader, at: &Path) -> Result<(), InputError> {
+    if r.at_object() {
+        return Ok(());
     }
-    let mut seen = Seen(0);
-    r.object_inline(|r, key| f(r, &key, &mut seen))
+    let s = r.scalar()?;
+    Err(not_a(at, "an object", &s))
 }
 
 /// A table: null or absent is empty; at most `max` rows.
