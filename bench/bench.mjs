@@ -235,6 +235,26 @@ const joinRatio = breakdown('join, 10 participants', joinReq, small);
 const peersRatio = breakdown('GET peers, 10,000 sessions', request('GET', 1), roomState(10000, 10000));
 console.log(`\ngoal: the object API within 2× JSON.parse of the state — join ${joinRatio.toFixed(2)}×, peers 10k ${peersRatio.toFixed(2)}×`);
 
+// Non-ASCII text takes another path into linear memory (js/index.mjs, `abi`): accented names in
+// every attendee row of the 10,000-session room.
+{
+	const st = roomState(10000, 10000);
+	st.attendees.forEach((a, i) => { a.displayName = `Jürgen Müller-Lüdenscheid ${i}`; });
+	const rq = request('GET', 1);
+	const stJson = JSON.stringify(st);
+	const rqJson = JSON.stringify(rq);
+	const opts = { minSamples: QUICK ? 5 : 15, minTimeMs: QUICK ? 200 : 1000, sampleMs: 0 };
+	const p = measure(() => JSON.parse(stJson), opts).ms;
+	const j = measure(() => evaluateJson(rqJson, stJson), opts).ms;
+	const o = measure(() => evaluate(rq, st), opts).ms;
+	console.log('\nGET peers, 10,000 sessions, every display name with non-ASCII letters');
+	table(['what', 'per call', 'vs JSON.parse(state)'], [
+		['JSON.parse(state JSON)  [baseline]', `${fmt(p)} ms`, '1.00×'],
+		['evaluateJson(reqJson, stateJson)', `${fmt(j)} ms`, `${(j / p).toFixed(2)}×`],
+		['evaluate(request, state)  [object API]', `${fmt(o)} ms`, `${(o / p).toFixed(2)}×`],
+	]);
+}
+
 // GET peers: growth with the number of sessions (all in the call, all fresh)
 const sizes = QUICK ? [1000, 2000, 5000, 10000] : [1000, 2000, 5000, 10000];
 const rows = [];

@@ -391,11 +391,14 @@ function abi(fn, docs, extra) {
 	for (const d of docs) {
 		total += d[1].length;
 	}
-	// First try: one byte per UTF-16 unit, enough for ASCII text (the usual case).
+	// First try: one byte per UTF-16 unit and an eighth more, enough for ASCII text and for the
+	// accented names of most real rooms; the area only grows, so the slack costs nothing later.
 	let lens = [];
-	let ptr = exp.tcr_input_reserve(total);
-	if (ptr !== 0 || total === 0) {
-		const mem = new Uint8Array(exp.memory.buffer, ptr, total);
+	// (Capped at the module's input area limit, two documents of the largest size.)
+	const room = Math.min(total + (total >>> 3) + 64, 2 * MAX_DOCUMENT);
+	let ptr = exp.tcr_input_reserve(room);
+	if (ptr !== 0) {
+		const mem = new Uint8Array(exp.memory.buffer, ptr, room);
 		let at = 0;
 		for (const d of docs) {
 			const { read, written } = encoder.encodeInto(d[1], mem.subarray(at));
@@ -410,7 +413,7 @@ function abi(fn, docs, extra) {
 		lens = null;
 	}
 	if (lens === null) {
-		// Non-ASCII text: encode for the exact size.
+		// More non-ASCII text than the slack holds: encode for the exact size.
 		const bytes = docs.map((d) => encoder.encode(d[1]));
 		total = bytes.reduce((n, b) => n + b.length, 0);
 		ptr = exp.tcr_input_reserve(total);
