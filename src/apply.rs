@@ -31,7 +31,7 @@ fn apply_one(state: &mut Value, m: &Value, path: &str) -> Result<(), InputError>
     };
     let op = f.required_string("op")?;
     let row = match op.as_str() {
-        "updateRoom" => match field_mut(state, "room") {
+        "updateRoom" => match state.get_mut("room") {
             Some(room @ Value::Object(_)) => room,
             _ => return Err(shape!("{path}: state.room is missing or not an object")),
         },
@@ -48,20 +48,13 @@ fn apply_one(state: &mut Value, m: &Value, path: &str) -> Result<(), InputError>
         other => return Err(shape!("{path}.op: unknown operation \"{other}\"")),
     };
     for (k, v) in set {
-        row.set(&k, v);
+        row.insert(k, v);
     }
     Ok(())
 }
 
-fn field_mut<'a>(v: &'a mut Value, key: &str) -> Option<&'a mut Value> {
-    match v {
-        Value::Object(m) => m.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v),
-        _ => None,
-    }
-}
-
 fn find_row<'a>(state: &'a mut Value, table: &str, pick: impl Fn(&Value) -> bool) -> Option<&'a mut Value> {
-    match field_mut(state, table)? {
+    match state.get_mut(table)? {
         Value::Array(rows) => rows.iter_mut().find(|r| pick(r)),
         _ => None,
     }

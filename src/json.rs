@@ -40,10 +40,17 @@ impl Value {
 
     /// Sets `key`, keeping its position when it exists, appending otherwise.
     pub fn set(&mut self, key: &str, value: Value) {
-        self.set_key(Key::Owned(key.to_string()), value);
+        self.insert(Key::Owned(key.to_string()), value);
     }
 
-    fn set_key(&mut self, key: Key, value: Value) {
+    /// Builder form of [`Value::set`], for the engine's own (static) keys.
+    pub fn with(mut self, key: &'static str, value: impl Into<Value>) -> Value {
+        self.insert(Key::Borrowed(key), value.into());
+        self
+    }
+
+    /// [`Value::set`] with a key already made (one read from input, or a static one).
+    pub fn insert(&mut self, key: Key, value: Value) {
         if let Value::Object(m) = self {
             match m.iter_mut().find(|(k, _)| *k == key) {
                 Some(slot) => slot.1 = value,
@@ -52,10 +59,11 @@ impl Value {
         }
     }
 
-    /// Builder form of [`Value::set`], for the engine's own (static) keys.
-    pub fn with(mut self, key: &'static str, value: impl Into<Value>) -> Value {
-        self.set_key(Key::Borrowed(key), value.into());
-        self
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
+        match self {
+            Value::Object(m) => m.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
     }
 
     pub fn as_i64(&self) -> Option<i64> {

@@ -67,16 +67,9 @@ fn rows_mut<'a>(state: &'a mut Value, table: &str) -> Result<&'a mut Vec<Value>,
     if state.get(table).is_none() {
         state.set(table, Value::Array(vec![]));
     }
-    match field_mut(state, table) {
+    match state.get_mut(table) {
         Some(Value::Array(rows)) => Ok(rows),
         _ => Err(format!("state.{table} is not a list")),
-    }
-}
-
-fn field_mut<'a>(v: &'a mut Value, key: &str) -> Option<&'a mut Value> {
-    match v {
-        Value::Object(m) => m.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v),
-        _ => None,
     }
 }
 
@@ -86,7 +79,7 @@ fn merge(target: &mut Value, set: &Value) -> Result<(), String> {
         *target = Value::object();
     }
     for (k, v) in m {
-        target.set(k, v.clone());
+        target.insert(k.clone(), v.clone());
     }
     Ok(())
 }
@@ -95,7 +88,7 @@ fn object_mut<'a>(state: &'a mut Value, key: &str) -> &'a mut Value {
     if state.get(key).is_none() {
         state.set(key, Value::object());
     }
-    field_mut(state, key).expect("just set")
+    state.get_mut(key).expect("just set")
 }
 
 fn same_id(a: Option<&Value>, b: &Value) -> bool {
