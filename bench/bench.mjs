@@ -235,8 +235,8 @@ const joinRatio = breakdown('join, 10 participants', joinReq, small);
 const peersRatio = breakdown('GET peers, 10,000 sessions', request('GET', 1), roomState(10000, 10000));
 console.log(`\ngoal: the object API within 2× JSON.parse of the state — join ${joinRatio.toFixed(2)}×, peers 10k ${peersRatio.toFixed(2)}×`);
 
-// Non-ASCII text takes another path into linear memory (js/index.mjs, `abi`): accented names in
-// every attendee row of the 10,000-session room.
+// Non-ASCII text costs more at the boundary (encodeInto and TextDecoder leave their ASCII fast
+// paths): accented names in every attendee row of the 10,000-session room.
 {
 	const st = roomState(10000, 10000);
 	st.attendees.forEach((a, i) => { a.displayName = `Jürgen Müller-Lüdenscheid ${i}`; });

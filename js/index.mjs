@@ -443,10 +443,8 @@ function jsonOf(value, what, max) {
 	if (typeof text !== 'string') {
 		return { detail: `${what}: not a JSON value (undefined, a function or a symbol)` };
 	}
-	if (text.length > max) {
-		return { detail: `${what}: more than ${max} bytes exceed the limit of ${max}` };
-	}
-	return { text };
+	const detail = oversized([[what, text, max]]);
+	return detail ? { detail } : { text };
 }
 
 /** The module's time argument: whole non-negative seconds, else -1 (which it refuses as bad input). */
