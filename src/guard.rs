@@ -40,12 +40,17 @@ fn user_attendee(state: &State, actor: &Actor) -> Option<usize> {
     state.attendees.iter().position(|a| a.actor_type == ACTOR_USERS && a.actor_id == uid)
 }
 
-/// `RequireParticipant` (spec §1.3): first the conversation, which must be visible
-/// to the caller (`Manager::getRoomForUserByToken`: public, or the user is an
-/// attendee, or it is listed to them); then the participant. The session id from
-/// the cookie wins, whichever attendee it belongs to (`"0"` is never looked up);
-/// otherwise a logged-in user is found by user id, with the first of their
-/// sessions (the server takes any one, `LIMIT 1`) or none.
+/// `RequireParticipant`: first the conversation, which must be visible to the
+/// caller (`lib/Manager.php::getRoomForUserByToken`: public, or the user is an
+/// attendee, or it is listed to them); then the participant
+/// (`lib/Middleware/InjectionMiddleware.php::getLoggedInOrGuest`). The session id
+/// from the cookie wins, whichever attendee it belongs to
+/// (`ParticipantService::getParticipantBySession`; `"0"` is never looked up).
+/// Otherwise a logged-in user is their attendee row *without* a session:
+/// `getRoomForUserByToken` joins only the session the cookie names and caches
+/// that participant (`ParticipantService::cacheParticipant`), and
+/// `ParticipantService::getParticipant($room, $userId)` returns the cached,
+/// session-less participant, so no other session of the attendee is picked.
 pub fn resolve_caller(state: &State, actor: &Actor) -> Option<(usize, Option<usize>)> {
     let by_user = user_attendee(state, actor);
     if !state.room.visible_to(actor, by_user.is_some()) {
@@ -57,9 +62,7 @@ pub fn resolve_caller(state: &State, actor: &Actor) -> Option<(usize, Option<usi
             return Some((ai, Some(si)));
         }
     }
-    let ai = by_user?;
-    let id = state.attendees[ai].attendee_id;
-    Some((ai, state.sessions.iter().position(|s| s.attendee_id == id)))
+    by_user.map(|ai| (ai, None))
 }
 
 /// Runs the checks in the server's order; the first failing one decides.
@@ -132,19 +135,19 @@ mod tests {
         Actor { user_id: user.map(Into::into), session_id: session.map(Into::into), groups: vec![] }
     }
 
-    // spec §1.3
+    // lib/Middleware/InjectionMiddleware.php::getLoggedInOrGuest
     #[test]
     fn caller_resolution() {
         let st = state();
         assert_eq!(resolve_caller(&st, &actor(Some("alice"), Some("a2"))), Some((0, Some(1))));
-        assert_eq!(resolve_caller(&st, &actor(Some("alice"), None)), Some((0, Some(0))), "first session");
-        assert_eq!(resolve_caller(&st, &actor(Some("alice"), Some("gone"))), Some((0, Some(0))), "falls back");
+        assert_eq!(resolve_caller(&st, &actor(Some("alice"), None)), Some((0, None)), "no session named: none");
+        assert_eq!(resolve_caller(&st, &actor(Some("alice"), Some("gone"))), Some((0, None)), "a gone session: none");
         assert_eq!(resolve_caller(&st, &actor(Some("bob"), None)), Some((2, None)), "attendee without session");
         assert_eq!(resolve_caller(&st, &actor(None, Some("g1"))), Some((1, Some(2))), "guest by session");
         assert_eq!(resolve_caller(&st, &actor(None, Some("gone"))), None, "guest without session");
         assert_eq!(resolve_caller(&st, &actor(Some("bob"), Some("g1"))), Some((1, Some(2))), "the session wins");
         assert_eq!(resolve_caller(&st, &actor(Some("carol"), None)), None);
-        assert_eq!(resolve_caller(&st, &actor(Some("alice"), Some("0"))), Some((0, Some(0))), "\"0\" is no session");
+        assert_eq!(resolve_caller(&st, &actor(Some("alice"), Some("0"))), Some((0, None)), "\"0\" is no session");
         // The conversation is looked up first: a non-public one hides from guests
         // and from users who are neither attendees nor offered it in a listing.
         let group = state_of_type(2);

@@ -372,12 +372,14 @@ fn room(r: &mut Reader, at: &Path) -> Result<Room, InputError> {
         "callPermissions" => room.call_permissions = Permissions::from_column(int32(r, at)?),
         "recordingConsent" => room.recording_consent = opt_int(r, at, 0, 2)?.unwrap_or(0),
         "callRecording" => room.call_recording = opt_int(r, at, 0, 5)?.unwrap_or(0),
-        // Breakout columns are not read by the call rules, but must fit their columns.
+        // Breakout columns are not read by the call rules, but must hold a value the
+        // server stores (`lib/Model/BreakoutRoom.php`: modes 0..3; statuses stopped 0,
+        // started 1, assistance requested 2).
         "breakoutRoomMode" => {
             opt_int(r, at, 0, 3)?;
         },
         "breakoutRoomStatus" => {
-            opt_int(r, at, 0, 1)?;
+            opt_int(r, at, 0, 2)?;
         },
         "listable" => room.listable = opt_int(r, at, 0, 2)?.unwrap_or(LISTABLE_NONE),
     })?;
@@ -553,12 +555,11 @@ pub fn request_text(text: &str) -> Result<RawRequest, InputError> {
     })?;
     r.end()?;
     let path = nonempty(path, &at, "path")?;
-    if let Some((_, query)) = path.split_once('?') {
-        for (k, v) in query.split('&').filter(|p| !p.is_empty()).map(|p| p.split_once('=').unwrap_or((p, ""))) {
-            let (k, v) = (percent_decode(k), percent_decode(v));
-            if !body.iter().any(|(b, _)| *b == k) {
-                body.push((k.into(), Value::Str(v)));
-            }
+    // The request's parameters merge the query string under the body: a JSON
+    // body wins (`Request::__construct` and `decodeContent` merge `params` last).
+    for (k, v) in crate::reading::query_params(&path) {
+        if !body.iter().any(|(b, _)| *b == k) {
+            body.push((k, v));
         }
     }
     Ok(RawRequest {
@@ -594,159 +595,6 @@ pub fn request(v: &Value) -> Result<RawRequest, InputError> {
     request_text(&v.to_json())
 }
 
-/// `application/x-www-form-urlencoded` decoding of one query component.
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = |c: u8| (c as char).to_digit(16);
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push((h * 16 + l) as u8);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// PHP's `(int)` of a string: leading white space, then the longest numeric prefix
-/// ("12abc" → 12, "1e3" → 1000, "7.9" → 7, "abc" → 0), saturating like PHP.
-/// Integer arithmetic only: the `.wasm` carries no float parser.
-pub fn php_int_of_string(s: &str) -> i64 {
-    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\u{b}', '\u{c}']).as_bytes();
-    let mut i = 0;
-    let negative = t.first() == Some(&b'-');
-    if matches!(t.first(), Some(b'+' | b'-')) {
-        i += 1;
-    }
-    let digits = |i: &mut usize| {
-        let start = *i;
-        while *i < t.len() && t[*i].is_ascii_digit() {
-            *i += 1;
-        }
-        &t[start..*i]
-    };
-    let int_part = digits(&mut i);
-    let mut frac_part: &[u8] = &[];
-    if t.get(i) == Some(&b'.') {
-        let mut j = i + 1;
-        frac_part = digits(&mut j);
-        if !int_part.is_empty() || !frac_part.is_empty() {
-            i = j;
-        }
-    }
-    if int_part.is_empty() && frac_part.is_empty() {
-        return 0;
-    }
-    let mut exponent: i64 = 0;
-    if matches!(t.get(i), Some(b'e' | b'E')) {
-        let mut j = i + 1;
-        let exp_negative = t.get(j) == Some(&b'-');
-        if matches!(t.get(j), Some(b'+' | b'-')) {
-            j += 1;
-        }
-        let e = digits(&mut j);
-        if !e.is_empty() {
-            let e = e.iter().fold(0i64, |acc, &d| (acc * 10 + i64::from(d - b'0')).min(10_000));
-            exponent = if exp_negative { -e } else { e };
-        }
-    }
-    // Digits of the mantissa, scaled by 10^(exponent − fraction length), truncated.
-    let scale = exponent - frac_part.len() as i64;
-    let all = int_part.iter().chain(frac_part);
-    let keep = (int_part.len() + frac_part.len()) as i64 + scale.min(0);
-    let mut v: i64 = 0;
-    let mut saturated = false;
-    for &d in all.take(keep.max(0) as usize) {
-        match v.checked_mul(10).and_then(|x| x.checked_add(i64::from(d - b'0'))) {
-            Some(x) => v = x,
-            None => saturated = true,
-        }
-    }
-    for _ in 0..scale.max(0) {
-        if v == 0 || saturated {
-            break;
-        }
-        match v.checked_mul(10) {
-            Some(x) => v = x,
-            None => saturated = true,
-        }
-    }
-    match (saturated, negative) {
-        (true, true) => i64::MIN,
-        (true, false) => i64::MAX,
-        (false, true) => -v,
-        (false, false) => v,
-    }
-}
-
-/// A declared `int` parameter, coerced like Nextcloud's dispatcher (`settype`).
-pub fn coerce_int(body: &Fields, key: &str) -> Result<Option<i64>, InputError> {
-    match body.get(key) {
-        None => Ok(None),
-        Some(Value::Int(i)) => Ok(Some(*i)),
-        Some(Value::Decimal(d)) => Ok(Some(php_int_of_string(d))),
-        Some(Value::Bool(b)) => Ok(Some(i64::from(*b))),
-        Some(Value::Str(s)) => Ok(Some(php_int_of_string(s))),
-        Some(v) => Err(shape!("request.body.{key}: expected an integer, got {}", v.kind())),
-    }
-}
-
-/// How the dispatcher reads a declared `bool` parameter: `settype($v, 'bool')`
-/// ("0" and "" are false, every other string true), except that the string
-/// "false" is false for GET requests and form-encoded bodies.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BoolStrings {
-    /// `settype` only: "false" is true (JSON bodies, query strings of POST/PUT/DELETE).
-    Settype,
-    /// GET, or a Content-Type containing `application/x-www-form-urlencoded`.
-    FalseIsFalse,
-}
-
-impl BoolStrings {
-    pub fn of(method: &str, content_type: &str) -> BoolStrings {
-        if method == "GET" || content_type.contains("application/x-www-form-urlencoded") {
-            BoolStrings::FalseIsFalse
-        } else {
-            BoolStrings::Settype
-        }
-    }
-}
-
-/// A declared `bool` parameter, coerced as [`BoolStrings`] says.
-pub fn coerce_bool(body: &Fields, key: &str, strings: BoolStrings) -> Result<bool, InputError> {
-    match body.get(key) {
-        None => Ok(false),
-        Some(Value::Bool(b)) => Ok(*b),
-        Some(Value::Int(i)) => Ok(*i != 0),
-        // A non-integer JSON number is true unless its mantissa is zero.
-        Some(Value::Decimal(d)) => {
-            Ok(d.bytes().take_while(|b| !matches!(b, b'e' | b'E')).any(|b| matches!(b, b'1'..=b'9')))
-        }
-        Some(Value::Str(s)) if s == "false" => Ok(strings == BoolStrings::Settype),
-        Some(Value::Str(s)) => Ok(!(s.is_empty() || s == "0")),
-        Some(v) => Err(shape!("request.body.{key}: expected a boolean, got {}", v.kind())),
-    }
-}
-
-/// A coerced integer that will be stored in a signed 32-bit column.
-pub fn column_int(body: &Fields, key: &str, column: &str) -> Result<Option<i64>, InputError> {
-    match coerce_int(body, key)? {
-        Some(i) if !(INT_MIN..=INT_MAX).contains(&i) => {
-            Err(shape!("request.body.{key}: {i} does not fit the {column} column (32-bit)"))
-        }
-        other => Ok(other),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -768,67 +616,12 @@ mod tests {
     }
 
     #[test]
-    fn php_int_cast_of_strings() {
-        for (s, want) in [
-            ("7", 7),
-            ("  12abc", 12),
-            ("-5", -5),
-            ("+3", 3),
-            ("abc", 0),
-            ("", 0),
-            ("1e3", 1000),
-            ("7.9", 7),
-            (".5", 0),
-            ("5.", 5),
-            ("1e", 1),
-            ("99999999999999999999", i64::MAX),
-            ("-99999999999999999999", i64::MIN),
-            ("1.5e1", 15),
-            ("25e-1", 2),
-            ("-7.9", -7),
-            ("1e999", i64::MAX),
-            ("0e999", 0),
-            ("-", 0),
-            (".", 0),
-        ] {
-            assert_eq!(php_int_of_string(s), want, "{s:?}");
-        }
-    }
-
-    #[test]
     fn query_parameters_join_the_body_which_wins() {
         let req = crate::json::parse(
-            r#"{"method":"DELETE","path":"/call/abcd?all=true&x=a%20b+c&flags=%3&silent","body":{"x":1},"now":1}"#,
+            r#"{"method":"DELETE","path":"/call/abcd?all=true&x=a%20b+c&flags=%3&silent&all=0","body":{"x":1},"now":1}"#,
         )
         .unwrap();
         let raw = request(&req).unwrap();
-        assert_eq!(raw.body.to_json(), r#"{"x":1,"all":"true","flags":"%3","silent":""}"#);
-        let f = Fields::of(&raw.body, "request.body").unwrap();
-        assert!(coerce_bool(&f, "all", BoolStrings::Settype).unwrap());
-        assert_eq!(percent_decode("a%20b+c%2"), "a b c%2");
-    }
-
-    // Nextcloud 28 Dispatcher::executeController(): "false" is false only for GET
-    // and form-encoded bodies; otherwise settype($value, 'bool') makes it true.
-    #[test]
-    fn bools_follow_the_dispatcher() {
-        let body = crate::json::parse(r#"{"a":"false","b":"0","c":"","d":"yes","e":1,"f":0.0,"g":[1]}"#).unwrap();
-        let f = Fields::of(&body, "request.body").unwrap();
-        for strings in [BoolStrings::Settype, BoolStrings::FalseIsFalse] {
-            assert!(!coerce_bool(&f, "b", strings).unwrap());
-            assert!(!coerce_bool(&f, "c", strings).unwrap());
-            assert!(coerce_bool(&f, "d", strings).unwrap());
-            assert!(coerce_bool(&f, "e", strings).unwrap());
-            assert!(!coerce_bool(&f, "f", strings).unwrap());
-            assert!(!coerce_bool(&f, "missing", strings).unwrap());
-            assert!(coerce_bool(&f, "g", strings).unwrap_err().to_string().starts_with("request.body.g: "));
-        }
-        assert!(coerce_bool(&f, "a", BoolStrings::Settype).unwrap());
-        assert!(!coerce_bool(&f, "a", BoolStrings::FalseIsFalse).unwrap());
-        assert_eq!(BoolStrings::of("GET", "application/json"), BoolStrings::FalseIsFalse);
-        assert_eq!(BoolStrings::of("DELETE", DEFAULT_CONTENT_TYPE), BoolStrings::Settype);
-        let form = "application/x-www-form-urlencoded; charset=UTF-8";
-        assert_eq!(BoolStrings::of("POST", form), BoolStrings::FalseIsFalse);
-        assert_eq!(BoolStrings::of("HEAD", DEFAULT_CONTENT_TYPE), BoolStrings::Settype);
+        assert_eq!(raw.body.to_json(), r#"{"x":1,"all":"0","flags":"%3","silent":""}"#);
     }
 }

@@ -34,6 +34,7 @@ pub mod model;
 pub mod outcome;
 pub mod permissions;
 pub mod reader;
+pub mod reading;
 pub mod route;
 pub mod sha1;
 
@@ -88,7 +89,7 @@ pub fn decide(raw: &input::RawRequest, st: &model::State) -> Outcome {
         Ok(r) => r,
         Err(o) => return o,
     };
-    let strings = input::BoolStrings::of(&raw.method, &raw.content_type);
+    let strings = reading::BoolStrings::of(&raw.method, &raw.content_type);
     let params = match input::Fields::of(&raw.body, "request.body").and_then(|b| params(route.endpoint, &b, strings)) {
         Ok(p) => p,
         Err(e) => return Outcome::bad_input(e),
@@ -125,23 +126,23 @@ fn message(o: &Outcome) -> &'static str {
 
 /// The parameters the routed controller method declares, coerced like the
 /// dispatcher does; fields it does not declare are ignored whatever their type.
-fn params(endpoint: Endpoint, body: &input::Fields, strings: input::BoolStrings) -> Result<Params, InputError> {
+fn params(endpoint: Endpoint, body: &input::Fields, strings: reading::BoolStrings) -> Result<Params, InputError> {
     let mut p = Params::default();
     match endpoint {
         Endpoint::Join => {
-            p.flags = input::column_int(body, "flags", "in_call")?;
-            p.force_permissions = input::column_int(body, "forcePermissions", "call_permissions")?;
-            p.silent = input::coerce_bool(body, "silent", strings)?;
-            p.recording_consent = input::coerce_bool(body, "recordingConsent", strings)?;
+            p.flags = reading::column_int(body, "flags", "in_call")?;
+            p.force_permissions = reading::column_int(body, "forcePermissions", "call_permissions")?;
+            p.silent = reading::coerce_bool(body, "silent", strings)?;
+            p.recording_consent = reading::coerce_bool(body, "recordingConsent", strings)?;
         }
         Endpoint::UpdateFlags => {
             // `int $flags` has no default: the server fails with a TypeError (500)
             // after its middleware; we refuse the request up front.
-            p.flags = Some(input::column_int(body, "flags", "in_call")?.ok_or_else(|| {
+            p.flags = Some(reading::column_int(body, "flags", "in_call")?.ok_or_else(|| {
                 InputError::shape("request.body.flags: required by PUT (the server answers 500 without it)")
             })?);
         }
-        Endpoint::Leave => p.all = input::coerce_bool(body, "all", strings)?,
+        Endpoint::Leave => p.all = reading::coerce_bool(body, "all", strings)?,
         Endpoint::Peers | Endpoint::Ring | Endpoint::DialOut => {}
     }
     Ok(p)

@@ -86,7 +86,7 @@ reasons! {
     NoCall = "no-call", [400], "There is no call running in this conversation.",
         "ring/dial-out while no call runs";
     ActorType = "actor-type", [400], "Only users can be rung.",
-        "ring target is not a user, checked before the conversation matches (`data` `{\"error\":\"actor-type\"}`)";
+        "ring target is not a user, checked before the conversation matches (`data` `[]`)";
     TargetNotFound = "target-not-found", [404],
         "That participant is not in this conversation (or can not be called this way).",
         "ring/dial-out target unknown or in another conversation; dial-out target not a phone";

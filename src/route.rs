@@ -1,9 +1,11 @@
 //! Method + path → endpoint, as Talk 18's `appinfo/routes/routesCallController.php`
 //! declares them (`apiVersion` must be `v4`, `token` must match `[a-z0-9]{4,30}`,
-//! `attendeeId` has no pattern and is cast like an `int` argument).
+//! `attendeeId` has no pattern and is cast like an `int` argument). The path is
+//! first read the way Nextcloud reads it (see [`crate::reading::routing_path`]:
+//! slashes collapsed, then percent-decoded once).
 
-use crate::input::php_int_of_string;
 use crate::outcome::{Outcome, Reason};
+use crate::reading::{php_int_of_bytes, routing_path};
 
 /// The six call endpoints and their controller methods.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,10 +32,13 @@ pub struct Route {
     pub attendee_id: i64,
 }
 
-const OCS_PREFIX: &str = "/ocs/v2.php/apps/spreed/api/";
+/// `ocs/v2.php` (the script) and the app's segment: literal in the raw path. The
+/// web server picks the script by its name, and Nextcloud's router loads an app's
+/// routes by the app segment of the undecoded path (`lib/private/Route/Router.php::findMatchingRoute`).
+const OCS_PREFIX: &[u8] = b"/ocs/v2.php/apps/spreed/api/";
 
-fn token_ok(t: &str) -> bool {
-    (4..=30).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+fn token_ok(t: &[u8]) -> bool {
+    (4..=30).contains(&t.len()) && t.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
 /// Resolves a request line. A path that matches no route is 404 `no-route`; a known
@@ -41,14 +46,16 @@ fn token_ok(t: &str) -> bool {
 /// any OCS envelope exists, so `data` is null).
 pub fn route(method: &str, path: &str) -> Result<Route, Outcome> {
     let no_route = || Outcome::empty(404, Reason::NoRoute);
-    let path = path.split(['?', '#']).next().unwrap_or_default();
-    let rest = match path.strip_prefix(OCS_PREFIX) {
-        Some(versioned) => versioned.strip_prefix("v4/").ok_or_else(no_route)?,
-        None => path.strip_prefix('/').unwrap_or(path),
+    let decoded = routing_path(path);
+    // The prefix holds no `%`, so the decoded path starts with it too.
+    let rest: &[u8] = if starts_raw(path, OCS_PREFIX) {
+        decoded[OCS_PREFIX.len()..].strip_prefix(b"v4/").ok_or_else(no_route)?
+    } else {
+        decoded.strip_prefix(b"/").unwrap_or(&decoded)
     };
-    let segments: Vec<&str> = rest.split('/').collect();
+    let segments: Vec<&[u8]> = rest.split(|&b| b == b'/').collect();
     let (endpoint, attendee_id) = match segments.as_slice() {
-        ["call", token] if token_ok(token) => (
+        [b"call", token] if token_ok(token) => (
             match method {
                 // Symfony's URL matcher routes HEAD like GET.
                 "GET" | "HEAD" => Endpoint::Peers,
@@ -59,16 +66,33 @@ pub fn route(method: &str, path: &str) -> Result<Route, Outcome> {
             },
             0,
         ),
-        ["call", token, action @ ("ring" | "dialout"), id] if token_ok(token) && !id.is_empty() => {
+        [b"call", token, action, id]
+            if token_ok(token) && !id.is_empty() && matches!(*action, b"ring" | b"dialout") =>
+        {
             if method != "POST" {
                 return Err(method_not_allowed());
             }
-            let ep = if *action == "ring" { Endpoint::Ring } else { Endpoint::DialOut };
-            (ep, php_int_of_string(id))
+            let ep = if *action == b"ring" { Endpoint::Ring } else { Endpoint::DialOut };
+            (ep, php_int_of_bytes(id))
         }
         _ => return Err(no_route()),
     };
-    Ok(Route { endpoint, token: segments[1].to_string(), attendee_id })
+    // token_ok accepted only ASCII letters and digits.
+    let token = String::from_utf8_lossy(segments[1]).into_owned();
+    Ok(Route { endpoint, token, attendee_id })
+}
+
+/// Does the raw path, with runs of `/` collapsed, start with `prefix`?
+fn starts_raw(path: &str, prefix: &[u8]) -> bool {
+    let mut collapsed = path.as_bytes().iter().copied().filter({
+        let mut last = 0u8;
+        move |&b| {
+            let keep = !(b == b'/' && last == b'/');
+            last = b;
+            keep
+        }
+    });
+    prefix.iter().all(|&p| collapsed.next() == Some(p))
 }
 
 fn method_not_allowed() -> Outcome {
@@ -94,6 +118,25 @@ mod tests {
         assert_eq!(ep("POST", "/call/abcd/ring/12"), Ok((Endpoint::Ring, 12)));
         assert_eq!(ep("POST", "/call/abcd/dialout/-5"), Ok((Endpoint::DialOut, -5)));
         assert_eq!(ep("POST", "/call/abcd/ring/abc"), Ok((Endpoint::Ring, 0)));
+    }
+
+    // Request::getRawPathInfo() collapses slashes; UrlMatcher::match() rawurldecodes.
+    #[test]
+    fn paths_are_read_like_nextcloud() {
+        assert_eq!(ep("GET", "/call/ab%63d"), Ok((Endpoint::Peers, 0)));
+        assert_eq!(route("GET", "/call/ab%63d").unwrap().token, "abcd");
+        assert_eq!(ep("POST", "/call/abcd/ring/%2B12"), Ok((Endpoint::Ring, 12)));
+        assert_eq!(ep("POST", "/call/abcd/r%69ng/7"), Ok((Endpoint::Ring, 7)));
+        assert_eq!(ep("GET", "//call/abcd"), Ok((Endpoint::Peers, 0)));
+        assert_eq!(ep("GET", "/call//abcd"), Ok((Endpoint::Peers, 0)));
+        assert_eq!(ep("GET", "/ocs/v2.php/apps/spreed/api//v4//call///abcd?format=json"), Ok((Endpoint::Peers, 0)));
+        assert_eq!(ep("GET", "//ocs//v2.php/apps/spreed/api/v%34/call/abcd"), Ok((Endpoint::Peers, 0)));
+        assert_eq!(ep("GET", "/ocs/v2.php/apps/spre%65d/api/v4/call/abcd"), Err(Reason::NoRoute));
+        assert_eq!(ep("GET", "/call/abcd//"), Err(Reason::NoRoute), "a trailing slash finds no route");
+        assert_eq!(ep("GET", "/call/ab%2Fcd"), Err(Reason::NoRoute));
+        assert_eq!(ep("GET", "/call/ABCD"), Err(Reason::NoRoute));
+        assert_eq!(ep("POST", "/call/abcd/ring/12%FF"), Ok((Endpoint::Ring, 12)));
+        assert_eq!(ep("POST", "/call/abcd/ring/1e999"), Ok((Endpoint::Ring, 0)));
     }
 
     #[test]

@@ -10,8 +10,7 @@ use talk_call_rules::{allowed_actions_json, apply_json, evaluate_json, explain_j
 const TEN_MB: usize = 10 * 1000 * 1000;
 const DEEP: usize = 10_000;
 
-const REQUEST: &str =
-    r#"{"method":"POST","path":"/call/abcd1234","body":{"flags":3},"actor":{"userId":"alice"},"now":1700000000}"#;
+const REQUEST: &str = r#"{"method":"POST","path":"/call/abcd1234","body":{"flags":3},"actor":{"userId":"alice","sessionId":"s1"},"now":1700000000}"#;
 const STATE: &str = r#"{"room":{"token":"abcd1234","type":2},"attendees":[{"attendeeId":1,"actorType":"users","actorId":"alice","participantType":1}],"sessions":[{"sessionId":"s1","attendeeId":1,"inCall":0,"lastPing":1700000000}]}"#;
 const ACTOR: &str = r#"{"userId":"alice"}"#;
 
@@ -42,7 +41,7 @@ fn big_array_doc(n: usize) -> String {
 /// The request with `value` in the given field (`body`, or an unknown top-level field).
 fn request_with(field: &str, value: &str) -> String {
     format!(
-        r#"{{"method":"POST","path":"/call/abcd1234","{field}":{value},"actor":{{"userId":"alice"}},"now":1700000000}}"#
+        r#"{{"method":"POST","path":"/call/abcd1234","{field}":{value},"actor":{{"userId":"alice","sessionId":"s1"}},"now":1700000000}}"#
     )
 }
 

@@ -102,11 +102,14 @@ pub fn change_in_call(cx: &mut Ctx, caller: &Caller, si: usize, flags: InCall) -
 
     if joining {
         // The message looks at fresh sessions (before this one joined); the
-        // notifications at whether the room's call was already active.
+        // notifications at whether the room's call was already active. Talk 18
+        // posts both messages unflagged, even for a silent call
+        // (`lib/Chat/SystemMessage/Listener.php::sendSystemMessageAboutBeginOfCall`
+        // passes no `silent`); `silent` only suppresses the notifications.
         let message = if others_in_call { "call_joined" } else { "call_started" };
-        cx.system_message(caller, message, (!others_in_call).then_some(cx.params.silent));
+        cx.system_message(caller, message, Some(false));
         if cx.mark_call_active(flags, is_guest) {
-            notify_call_started(cx, caller);
+            notify_call_started(cx);
         }
     } else if !old.is_empty() && flags.is_empty() {
         cx.system_message(caller, "call_left", None);
@@ -115,12 +118,16 @@ pub fn change_in_call(cx: &mut Ctx, caller: &Caller, si: usize, flags: InCall) -
     Outcome::empty(200, Reason::Ok)
 }
 
-/// The call notifications of a join that started the call (spec §4.4): user
-/// attendees with call notifications on who are not already in the call, except
-/// the caller; while the lobby is on only moderators and users whose own
-/// permissions include LOBBY_IGNORE. None for silent calls and file conversations.
+/// The call notifications of a join that started the call: user attendees with
+/// call notifications on and no fresh session in the call; while the lobby is on
+/// only moderators and users whose own permissions include LOBBY_IGNORE
+/// (`lib/Service/ParticipantService.php::getParticipantUserIdsForCallNotifications`),
+/// except the logged-in user (`lib/Notification/Listener.php::sendCallNotifications`
+/// skips `$actorId === $userId`: the user of the request, not the attendee whose
+/// session joined; they differ when the cookie holds another attendee's session).
+/// None for silent calls and file conversations.
 /// Picking the recipients reads the lobby state, which resets an expired timer.
-fn notify_call_started(cx: &mut Ctx, caller: &Caller) {
+fn notify_call_started(cx: &mut Ctx) {
     let silent = cx.params.silent;
     if silent || cx.state.room.object_type == OBJECT_TYPE_FILE {
         cx.effect(Effect::NotifyCallStarted { attendee_ids: Vec::new(), silent });
@@ -128,7 +135,7 @@ fn notify_call_started(cx: &mut Ctx, caller: &Caller) {
     }
     let lobby = cx.read_lobby_state() != 0;
     let st = &cx.state;
-    let me = st.attendees[caller.attendee].attendee_id;
+    let me = cx.actor.user_id.as_deref();
     let mut in_call = vec![false; st.attendees.len()];
     for s in st.sessions.iter().filter(|s| s.in_call_fresh(cx.now)) {
         if let Some(i) = st.attendee_pos(s.attendee_id) {
@@ -139,7 +146,7 @@ fn notify_call_started(cx: &mut Ctx, caller: &Caller) {
         .attendees
         .iter()
         .zip(in_call)
-        .filter(|(a, in_call)| !in_call && a.attendee_id != me && a.is_user() && a.notification_calls == 1)
+        .filter(|(a, in_call)| !in_call && a.is_user() && Some(a.actor_id.as_str()) != me && a.notification_calls == 1)
         .map(|(a, _)| a)
         .filter(|a| !lobby || a.participant_type.is_moderator() || a.permissions.contains(Permissions::LOBBY_IGNORE))
         .map(|a| a.attendee_id)

@@ -22,6 +22,18 @@ use talk_call_rules::json::Value;
 const EXPECT_KEYS: [&str; 9] =
     ["status", "data", "message", "reason", "state", "peers", "effects", "noEffects", "mutations"];
 
+/// The effect types of the contract (CONTRACT.md, "Effects").
+const EFFECT_TYPES: [&str; 8] = [
+    "storeRecordingConsent",
+    "ensureOneToOneFilled",
+    "notifyCallStarted",
+    "ring",
+    "dialOut",
+    "systemMessage",
+    "stopRecording",
+    "signalingInCall",
+];
+
 /// A case skipped by name, with the evidence (tests/vector-skips.json).
 pub struct Skip {
     pub name: String,
@@ -180,6 +192,10 @@ pub fn compare(outcome: &Value, after: &Value, expect: &Value) -> Result<(), Str
     if let Some(types) = expect.get("noEffects") {
         let Value::Array(types) = types else { return Err("expect.noEffects is not a list".into()) };
         for t in types {
+            // A type the engine never emits would make the check pass by itself.
+            if !t.as_str().is_some_and(|t| EFFECT_TYPES.contains(&t)) {
+                return Err(format!("expect.noEffects: {} is not an effect type", t.to_json()));
+            }
             if let Some(e) = effects.iter().find(|e| e.get("type") == Some(t)) {
                 return Err(format!("noEffects: found {}", e.to_json()));
             }
