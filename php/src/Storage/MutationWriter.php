@@ -21,6 +21,9 @@ namespace OCA\TalkCallRules\Storage;
  * When the connection is already inside a transaction (the app's own), the writer works
  * inside a SAVEPOINT instead: a failure undoes only its own updates, and committing stays
  * the app's business.
+ *
+ * The writer alone does not make a request safe under concurrency: the State it writes
+ * was decided on must have been read under the same lock. CallStore does both.
  */
 final class MutationWriter
 {
@@ -142,13 +145,18 @@ final class MutationWriter
         return $id;
     }
 
+    /**
+     * The room's id, with the conversation's write lock taken before anything is read
+     * (Sql::lockRoom), so on SQLite the busy timeout applies instead of an immediate
+     * "database is locked".
+     */
     private function roomId(string $token): int
     {
-        $rows = $this->sql->select('SELECT id FROM ' . $this->table(Columns::ROOMS) . ' WHERE token = ?', [$token]);
-        if ($rows === []) {
+        $id = $this->sql->lockRoom($this->table(Columns::ROOMS), $token);
+        if ($id === null) {
             throw new StorageException(StorageException::MISSING_ROW, "conversation \"{$token}\" does not exist; nothing was written", 0);
         }
-        return Columns::int($rows[0]['id'], Columns::ROOMS . '.id');
+        return $id;
     }
 
     /** One mutation: find its row (in this conversation), then update the named columns. */

@@ -48,6 +48,60 @@ final class Sql
         }
     }
 
+    /** The PDO driver: "sqlite", "pgsql", "mysql" (MariaDB too), or another. */
+    public function driver(): string
+    {
+        return (string) $this->pdo->getAttribute(\PDO::ATTR_DRIVER_NAME);
+    }
+
+    /**
+     * Takes the write lock for conversation `$token` inside the open transaction and gives
+     * the room's id (null when no room has that token; then nothing is locked on
+     * PostgreSQL and MySQL). SQLite locks the whole database: a write statement that
+     * changes nothing takes the write lock before anything is read, so the connection's
+     * busy timeout applies (a deferred transaction that reads first cannot wait to become
+     * a writer). PostgreSQL and MySQL/MariaDB lock the room's row (`SELECT … FOR UPDATE`).
+     */
+    public function lockRoom(string $roomsTable, string $token): ?int
+    {
+        if ($this->driver() === 'sqlite') {
+            $this->exec("UPDATE {$roomsTable} SET token = token WHERE 1 = 0");
+            $rows = $this->select("SELECT id FROM {$roomsTable} WHERE token = ?", [$token]);
+        } else {
+            $rows = $this->select("SELECT id FROM {$roomsTable} WHERE token = ? FOR UPDATE", [$token]);
+        }
+        return $rows === [] ? null : Columns::int($rows[0]['id'], $roomsTable . '.id');
+    }
+
+    /**
+     * Is this failure one that the same work can succeed at when tried again from the
+     * start: a busy or locked SQLite database (5, 6), a serialization failure or deadlock
+     * (SQLSTATE 40001, 40P01), a lock not available (55P03), a MySQL lock wait timeout or
+     * deadlock (1205, 1213)?
+     */
+    public static function isConflict(\Throwable $e): bool
+    {
+        for ($t = $e; $t !== null; $t = $t->getPrevious()) {
+            if (!$t instanceof \PDOException) {
+                continue;
+            }
+            $info = $t->errorInfo;
+            $state = (string) ($info[0] ?? $t->getCode());
+            $code = (int) ($info[1] ?? 0);
+            if (in_array($state, ['40001', '40P01', '55P03'], true) || in_array($code, [1205, 1213], true)) {
+                return true;
+            }
+            if ($state === 'HY000' && in_array($code, [5, 6], true)) {
+                return true;
+            }
+            // SQLite through PDO without errorInfo: the message names the result code.
+            if (preg_match('/database (?:table )?is locked|database is busy/i', $t->getMessage()) === 1) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private function run(string $sql, array $params): \PDOStatement
     {
         try {

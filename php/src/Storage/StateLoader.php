@@ -53,6 +53,39 @@ final class StateLoader
     public function load(string $token, array $appConfig, ?array $request = null, ?callable $userDisplayName = null): ?array
     {
         $config = self::config($appConfig);
+        if ($this->sql->pdo->inTransaction()) {
+            // The caller's transaction (CallStore's, after it took the conversation's lock).
+            return $this->read($token, $config, $request, $userDisplayName);
+        }
+        // Alone: one read-only transaction whose reads share one snapshot, so the rows are
+        // consistent with each other (PostgreSQL and MySQL at REPEATABLE READ; an SQLite
+        // read transaction sees one snapshot anyway).
+        $driver = $this->sql->driver();
+        if ($driver === 'mysql') {
+            $this->sql->control('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+        }
+        try {
+            $this->sql->pdo->beginTransaction();
+            if ($driver === 'pgsql') {
+                $this->sql->control('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+            }
+            $state = $this->read($token, $config, $request, $userDisplayName);
+            $this->sql->pdo->commit();
+            return $state;
+        } catch (\Throwable $e) {
+            try {
+                if ($this->sql->pdo->inTransaction()) {
+                    $this->sql->pdo->rollBack();
+                }
+            } catch (\Throwable) {
+            }
+            throw $e instanceof StorageException ? $e : new StorageException(StorageException::DATABASE, $e->getMessage(), null, $e);
+        }
+    }
+
+    /** @return array<string, mixed>|null */
+    private function read(string $token, array $config, ?array $request, ?callable $userDisplayName): ?array
+    {
         $rooms = Columns::fields(Columns::ROOMS);
         $found = $this->sql->select(
             'SELECT id, token, ' . self::columnList($rooms) . ' FROM ' . $this->table(Columns::ROOMS) . ' WHERE token = ?',
@@ -219,11 +252,12 @@ final class StateLoader
         if (!is_string($path)) {
             return null;
         }
-        $path = explode('?', $path, 2)[0];
-        if (preg_match('~/call/[^/]+/(?:ring|dialout)/([^/]*)$~', $path, $m) !== 1) {
+        // As the router reads it: runs of `/` collapsed, the query cut, then decoded once.
+        $path = rawurldecode(explode('?', (string) preg_replace('~/{2,}~', '/', $path), 2)[0]);
+        if (preg_match('~/call/[^/]+/(?:ring|dialout)/([^/]+)$~', $path, $m) !== 1) {
             return null;
         }
-        return (int) rawurldecode($m[1]);
+        return (int) $m[1];
     }
 
     // ---- helpers ----

@@ -28,6 +28,12 @@ final class StorageException extends \RuntimeException
     public const BAD_CONFIG = 'bad-config';
     /** The database refused a statement. */
     public const DATABASE = 'database';
+    /**
+     * CallStore could not get the conversation's lock: every attempt met a busy database, a
+     * deadlock, a serialization failure or a lock wait timeout (or the one attempt made inside
+     * the app's own transaction did). Nothing was written; running the request again may work.
+     */
+    public const CONFLICT = 'conflict';
 
     public function __construct(
         public readonly string $reason,
