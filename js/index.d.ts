@@ -492,6 +492,45 @@ export declare function initSync(bytes?: BufferSource | WebAssembly.Module): boo
 export declare function isReady(): boolean;
 /** Why the last `init()`/`initSync()` answered false, or null (for logs; never thrown). */
 export declare function lastLoadError(): unknown;
+
+/** Whether the call rules run in this page: see `rulesStatus()`. */
+export type RulesState = 'not-loaded' | 'loading' | 'ready' | 'unavailable' | 'trapped';
+/**
+ * Why the last `init()`/`initSync()` resolved false:
+ * - `csp-blocked`: the page's Content-Security-Policy forbids compiling WebAssembly (script-src has
+ *   no 'wasm-unsafe-eval', the Nextcloud default; docs/csp.md). The bridge logs one warning.
+ * - `no-webassembly`: the JavaScript environment has no WebAssembly.
+ * - `fetch-failed`: the .wasm could not be fetched or read (network error, HTTP status, connect-src).
+ * - `compile-failed`: the bytes are not a WebAssembly module (altered on the way, wrong file).
+ * - `wrong-module`: a WebAssembly module, but not this package's.
+ * - `instantiate-failed`: this package's module, but the glue could not instantiate it.
+ * - `unsupported-input`: `init()` was given something it does not take.
+ */
+export type RulesUnavailableReason =
+	| 'csp-blocked'
+	| 'no-webassembly'
+	| 'fetch-failed'
+	| 'compile-failed'
+	| 'wrong-module'
+	| 'instantiate-failed'
+	| 'unsupported-input';
+/** What `rulesStatus()` answers: a frozen object, new on every call. */
+export type RulesStatus =
+	| { readonly state: 'not-loaded' | 'loading' | 'ready'; readonly reason: null; readonly detail: null; readonly fix: null }
+	| {
+		readonly state: 'unavailable';
+		readonly reason: RulesUnavailableReason;
+		/** The error's message (the browser's wording). */
+		readonly detail: string;
+		/** One sentence: what makes the rules available. */
+		readonly fix: string;
+	}
+	| { readonly state: 'trapped'; readonly reason: null; readonly detail: string | null; readonly fix: string };
+/**
+ * Whether the call rules run in this page and, when they do not, why and what fixes it: for one
+ * log line at start-up or an admin diagnostic, so that a blocked module is visible in production.
+ */
+export declare function rulesStatus(): RulesStatus;
 /** Raw instance exports (memory, `tcr_*`), null when not ready. Advanced use. */
 export declare function wasmExports(): AbiExports | null;
 

@@ -5,6 +5,9 @@
 // * Every other function is synchronous and pure. Bad *data* never throws: the module answers with an
 //   Outcome (status 400, reason "bad-input"). Only programmer errors throw a `TalkCallRulesError`:
 //   `not-initialised` (called before `init`), `trapped` (the module crashed; call `init()` again).
+// * `rulesStatus()` says whether the rules run and, when they do not, why and what fixes it. A page
+//   whose Content-Security-Policy forbids compiling WebAssembly (no 'wasm-unsafe-eval' in script-src,
+//   the Nextcloud default) gets one console warning naming the fix (docs/csp.md).
 // * The glue of wasm-bindgen loads and resets the instance; every call goes through the module's
 //   C ABI (`tcr_*`, see src/wasm.rs), the same exports the PHP bridge calls.
 // * This file is browser-safe: Node built-ins are only reached through dynamic imports guarded by a
@@ -62,6 +65,16 @@ let exportsRef = null;
 let glueLoaded = false;
 /** Why the last init()/initSync() resolved false, for diagnostics. */
 let loadError = null;
+/** What rulesStatus() reports for the last failed load: `{ reason, detail }`, or null. */
+let unavailable = null;
+/** The message of the error that made the module trap, while status is 'trapped'. */
+let trapDetail = null;
+/** How far the current load got: 'input', 'fetch', 'compile', 'check' or 'instantiate'. */
+let loadStage = 'input';
+/** A `securitypolicyviolation` for WebAssembly seen in this page (browsers only), or null. */
+let cspViolation = null;
+let watchingCsp = false;
+let warnedCsp = false;
 
 const isNode = typeof process === 'object' && process !== null
 	&& typeof process.versions === 'object' && process.versions !== null
@@ -117,6 +130,7 @@ function markReady(exp) {
 	exportsRef = exp;
 	glueLoaded = true;
 	status = 'ready';
+	trapDetail = null;
 }
 
 /** Re-instantiates the already compiled module after a trap (synchronous). */
@@ -150,17 +164,118 @@ function checkModule(module) {
 	return module;
 }
 
+// ---- why the module is unavailable -------------------------------------------------------------
+
+/** The one sentence each reason of rulesStatus() gives as its fix. */
+const FIXES = Object.freeze({
+	'csp-blocked': "add 'wasm-unsafe-eval' to script-src in this page's Content-Security-Policy "
+		+ '(Nextcloud 28+: allowEvalWasm(true) on the ContentSecurityPolicy of every page that runs the call UI; '
+		+ "it permits compiling WebAssembly, not JavaScript eval; see docs/csp.md of talk-call-rules)",
+	'no-webassembly': 'none in the page: this browser runs no WebAssembly (switched off by policy or a hardened mode); '
+		+ 'the server still decides every request',
+	'fetch-failed': 'serve the .wasm file at the URL given to init(), as application/wasm, from an origin that '
+		+ "connect-src allows ('self' in Nextcloud)",
+	'compile-failed': 'pass init() the talk_call_rules_bg.wasm shipped with this package, served unchanged (a proxy '
+		+ 'or a compression step may have altered it)',
+	'wrong-module': 'pass init() the talk_call_rules_bg.wasm shipped with this version of the package',
+	'instantiate-failed': 'pass init() the .wasm shipped with this version of the package (the bridge, the glue and '
+		+ 'the module must come from one release)',
+	'unsupported-input': 'pass init() a URL, a Response, the .wasm bytes or a WebAssembly.Module',
+});
+
+const CSP_MESSAGE = /content[ -]security[ -]policy|\bCSP\b|wasm-unsafe-eval|unsafe-eval/i;
+
+function messageOf(e) {
+	if (e && typeof e.message === 'string') {
+		return e.message;
+	}
+	try {
+		return String(e);
+	} catch {
+		return 'unknown error';
+	}
+}
+
+/**
+ * True for the error a browser raises when the page's policy forbids compiling WebAssembly: a
+ * CompileError (Chromium, Firefox) or an EvalError (WebKit) whose message names the policy.
+ */
+function isCspError(e) {
+	return e !== null && e !== undefined && CSP_MESSAGE.test(messageOf(e));
+}
+
+/** Why a load that reached `stage` failed with `e`: one of the reasons of rulesStatus(). */
+function reasonOf(e, stage) {
+	if (typeof WebAssembly !== 'object' || WebAssembly === null) {
+		return 'no-webassembly';
+	}
+	if (isCspError(e) || ((stage === 'compile' || stage === 'instantiate') && cspViolation !== null)) {
+		return 'csp-blocked';
+	}
+	switch (stage) {
+	case 'input': return 'unsupported-input';
+	case 'fetch': return 'fetch-failed';
+	case 'check': return 'wrong-module';
+	case 'instantiate': return 'instantiate-failed';
+	default: return 'compile-failed';
+	}
+}
+
+/** Logs the one warning of a page whose policy blocks the module (once per page, retries included). */
+function warnCsp(detail) {
+	if (warnedCsp || typeof console !== 'object' || console === null || typeof console.warn !== 'function') {
+		return;
+	}
+	warnedCsp = true;
+	console.warn('talk-call-rules: the call rules are unavailable on this page: its Content-Security-Policy does not '
+		+ `allow compiling WebAssembly (${detail}). Fix: ${FIXES['csp-blocked']}. Until then init() resolves false `
+		+ 'and the server decides every call request.');
+}
+
+function markUnavailable(e, stage) {
+	loadError = e;
+	const reason = reasonOf(e, stage);
+	unavailable = { reason, detail: messageOf(e) };
+	if (reason === 'csp-blocked') {
+		warnCsp(unavailable.detail);
+	}
+}
+
+/**
+ * In a browser, records the page's report of a WebAssembly compilation its policy refused (the
+ * `securitypolicyviolation` event may arrive after the compile error, and some browsers word the
+ * error without naming the policy): a load that failed to compile is then reported as csp-blocked.
+ */
+function watchCsp() {
+	if (watchingCsp || isNode || typeof globalThis.addEventListener !== 'function') {
+		return;
+	}
+	watchingCsp = true;
+	globalThis.addEventListener('securitypolicyviolation', (event) => {
+		const blocked = event && typeof event.blockedURI === 'string' ? event.blockedURI : '';
+		if (blocked !== 'wasm-eval' && blocked !== 'eval') {
+			return;
+		}
+		cspViolation = { directive: event.effectiveDirective || event.violatedDirective || 'script-src', blocked };
+		if (unavailable !== null && unavailable.reason === 'compile-failed') {
+			unavailable = { reason: 'csp-blocked', detail: unavailable.detail };
+			warnCsp(`${cspViolation.directive} refused ${blocked}`);
+		}
+	});
+}
+
 let warnedMime = false;
 
 async function compileResponse(response) {
 	if (!response.ok) {
 		throw new Error(`failed to fetch the wasm: ${response.status} ${response.statusText} (${response.url})`);
 	}
+	loadStage = 'compile';
 	if (typeof WebAssembly.compileStreaming === 'function') {
 		try {
 			return await WebAssembly.compileStreaming(response.clone());
 		} catch (e) {
-			if (response.headers.get('Content-Type') === 'application/wasm') {
+			if (isCspError(e) || response.headers.get('Content-Type') === 'application/wasm') {
 				throw e;
 			}
 			if (!warnedMime && typeof console === 'object') {
@@ -178,19 +293,28 @@ async function compile(input) {
 		return input;
 	}
 	if (isBytes(input)) {
+		loadStage = 'compile';
 		return WebAssembly.compile(input);
 	}
+	loadStage = 'fetch';
 	if (typeof Response === 'function' && input instanceof Response) {
 		return compileResponse(input);
 	}
 	if (isNode && isFileLocation(input)) {
-		return WebAssembly.compile(await nodeReadFile(input));
+		const bytes = await nodeReadFile(input);
+		loadStage = 'compile';
+		return WebAssembly.compile(bytes);
 	}
 	return compileResponse(await fetch(input));
 }
 
 async function load(input) {
+	loadStage = 'input';
+	watchCsp();
 	try {
+		if (typeof WebAssembly !== 'object' || WebAssembly === null) {
+			throw new Error('WebAssembly is not available in this JavaScript environment');
+		}
 		if (input !== null && typeof input === 'object' && typeof input.then === 'function') {
 			input = await input;
 		}
@@ -200,12 +324,16 @@ async function load(input) {
 		if (!isAcceptedInput(input)) {
 			throw new TypeError(`init(): unsupported input ${Object.prototype.toString.call(input)}`);
 		}
-		const module = checkModule(await compile(input));
+		const compiled = await compile(input);
+		loadStage = 'check';
+		const module = checkModule(compiled);
+		loadStage = 'instantiate';
 		markReady(await glue.default({ module_or_path: module }));
 		loadError = null;
+		unavailable = null;
 		return true;
 	} catch (e) {
-		loadError = e;
+		markUnavailable(e, loadStage);
 		return false;
 	}
 }
@@ -248,19 +376,30 @@ export function initSync(bytes) {
 	if (status === 'trapped' && glueLoaded) {
 		return resetAfterTrap();
 	}
+	let stage = 'input';
 	try {
+		if (typeof WebAssembly !== 'object' || WebAssembly === null) {
+			throw new Error('WebAssembly is not available in this JavaScript environment');
+		}
 		if (bytes === undefined || bytes === null) {
+			stage = 'fetch';
 			bytes = isNode ? nodeReadFileSync(defaultUrl()) : undefined;
+			stage = 'input';
 		}
 		if (!(isBytes(bytes) || bytes instanceof WebAssembly.Module)) {
 			throw new TypeError('initSync(): pass the .wasm bytes or a WebAssembly.Module');
 		}
-		const module = checkModule(bytes instanceof WebAssembly.Module ? bytes : new WebAssembly.Module(bytes));
+		stage = 'compile';
+		const compiled = bytes instanceof WebAssembly.Module ? bytes : new WebAssembly.Module(bytes);
+		stage = 'check';
+		const module = checkModule(compiled);
+		stage = 'instantiate';
 		markReady(glue.initSync({ module }));
 		loadError = null;
+		unavailable = null;
 		return true;
 	} catch (e) {
-		loadError = e;
+		markUnavailable(e, stage);
 		return false;
 	}
 }
@@ -273,6 +412,36 @@ export function lastLoadError() {
 /** True when the module is loaded and usable. */
 export function isReady() {
 	return status === 'ready';
+}
+
+/**
+ * Whether the call rules run in this page, and if not, why and what fixes it, for a log line or an
+ * admin diagnostic: `{ state, reason, detail, fix }`.
+ *
+ * * `state`: 'not-loaded' (init() not called yet), 'loading', 'ready', 'unavailable' (the last
+ *   init()/initSync() resolved false) or 'trapped' (the module crashed; the next init() re-instantiates it).
+ * * `reason` (only when unavailable): 'csp-blocked' (the page's Content-Security-Policy forbids
+ *   compiling WebAssembly), 'no-webassembly', 'fetch-failed', 'compile-failed', 'wrong-module',
+ *   'instantiate-failed' or 'unsupported-input'.
+ * * `detail`: the error's message (unavailable, trapped), else null. `fix`: one sentence, else null.
+ *
+ * Never throws; a new frozen object on every call.
+ * @returns {import('./index.d.ts').RulesStatus}
+ */
+export function rulesStatus() {
+	let out;
+	if (status === 'ready') {
+		out = { state: 'ready', reason: null, detail: null, fix: null };
+	} else if (status === 'trapped') {
+		out = { state: 'trapped', reason: null, detail: trapDetail, fix: 'call init() again: it re-instantiates the module' };
+	} else if (pending !== null) {
+		out = { state: 'loading', reason: null, detail: null, fix: null };
+	} else if (unavailable !== null) {
+		out = { state: 'unavailable', reason: unavailable.reason, detail: unavailable.detail, fix: FIXES[unavailable.reason] };
+	} else {
+		out = { state: 'not-loaded', reason: null, detail: null, fix: null };
+	}
+	return Object.freeze(out);
 }
 
 /**
@@ -306,6 +475,7 @@ function guard(fn, args) {
 		// stack overflow, an error raised through wasm-bindgen) leaves the instance in an unknown state.
 		status = 'trapped';
 		exportsRef = null;
+		trapDetail = messageOf(e);
 		throw new TalkCallRulesError('trapped',
 			`talk-call-rules: the WebAssembly module trapped (${e && e.message ? e.message : String(e)}); `
 			+ 'it is now unusable: call init() again or ask the server', e);

@@ -2,11 +2,12 @@
 import {
 	init, initSync, isReady, evaluate, apply, ocs, version, evaluateJson, applyJson, ocsJson, versionJson,
 	isOutcome, wasmExports, REASONS, CallFlag, Permission, TalkCallRulesError,
-	allowedActions, allowedActionsJson, explain, explainJson, lastLoadError,
+	allowedActions, allowedActionsJson, explain, explainJson, lastLoadError, rulesStatus,
 } from 'talk-call-rules';
 import type {
 	Request, State, Outcome, Reason, Mutation, Effect, OcsEnvelope, Version, Peer, Room, Attendee, Session,
 	Config, ForeignAttendee, ErrorData, AllowedActions, Explanation, SystemMessageKind,
+	RulesStatus, RulesState, RulesUnavailableReason,
 } from 'talk-call-rules';
 
 const config: Config = {
@@ -56,6 +57,25 @@ async function main(): Promise<void> {
 	const ready: boolean = isReady();
 	const why: unknown = lastLoadError();
 	void why;
+	const rules: RulesStatus = rulesStatus();
+	const rulesState: RulesState = rules.state;
+	void rulesState;
+	if (rules.state === 'unavailable') {
+		// Narrowed: an unavailable module always says why and what fixes it.
+		const cause: RulesUnavailableReason = rules.reason;
+		const line: string = `${rules.detail} (${rules.fix})`;
+		void cause, line;
+		if (rules.reason === 'csp-blocked') {
+			void 0;
+		}
+	} else if (rules.state === 'ready') {
+		// @ts-expect-error a ready module has no reason
+		const none: RulesUnavailableReason = rules.reason;
+		void none;
+	}
+	// @ts-expect-error not a reason rulesStatus() gives
+	const badCause: RulesUnavailableReason = 'blocked';
+	void badCause;
 
 	const outcome: Outcome = evaluate(request, state);
 	const status: number = outcome.status;
