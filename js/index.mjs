@@ -228,7 +228,7 @@ function warnCsp(detail) {
 	}
 	warnedCsp = true;
 	console.warn('talk-call-rules: the call rules are unavailable on this page: its Content-Security-Policy does not '
-		+ `allow compiling WebAssembly (${detail}). Fix: ${FIXES['csp-blocked']}. Until then init() resolves false `
+		+ `allow compiling WebAssembly (${detail.replace(/\.$/, '')}). Fix: ${FIXES['csp-blocked']}. Until then init() resolves false `
 		+ 'and the server decides every call request.');
 }
 
