@@ -53,6 +53,7 @@ stage_types() { ensure_built; npm run --silent test:types; }
 stage_php() { ensure_built; "$ROOT/php/run-tests.sh"; }
 stage_playground() { "$ROOT/scripts/setup.sh" browser >&2; ensure_built; npm run --silent test:playground -- "$@"; }
 stage_bundlers() { "$ROOT/scripts/setup.sh" browser >&2; ensure_built; npm run --silent test:bundlers; }
+stage_csp() { "$ROOT/scripts/setup.sh" browser >&2; ensure_built; npm run --silent test:csp; }
 stage_vectors_node() { "$ROOT/scripts/vectors.sh" --host node; }
 stage_vectors_chromium() { "$ROOT/scripts/vectors.sh" --host chromium; }
 stage_vectors_php() { "$ROOT/scripts/vectors.sh" --host php; }
@@ -68,6 +69,7 @@ STAGES=(
 	"php|phpunit (PHP bridge)|stage_php"
 	"playground|playground e2e (Chromium)|stage_playground"
 	"bundlers|bundlers (webpack, Vite, tsc)|stage_bundlers"
+	"csp|Nextcloud CSP (Chromium)|stage_csp"
 	"vectors-node|vectors (node)|stage_vectors_node"
 	"vectors-chromium|vectors (chromium)|stage_vectors_chromium"
 	"vectors-php|vectors (php)|stage_vectors_php"
