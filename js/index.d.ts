@@ -594,7 +594,10 @@ export interface TalkConversation {
 	attendeePermissions?: Permissions;
 	callPermissions?: Permissions;
 	defaultPermissions?: Permissions;
-	/** The caller's session: `'0'` when none. */
+	/**
+	 * This browser's session in the conversation: `'0'` when it has none (a room-list entry of a
+	 * conversation open only on other tabs or devices); POST, PUT and DELETE on the call then answer 404.
+	 */
 	sessionId?: string;
 	/** In-call flags of the caller's session. */
 	participantFlags?: CallFlags;

@@ -17,6 +17,14 @@
 // status, reason and flags. The rules themselves are never re-implemented here: every world is
 // decided by the same module.
 //
+// What the view takes as given: the conversation's `sessionId` is the session the browser's
+// requests carry ("0": none). Talk 18 shows exactly that session in a room-list entry and in
+// `GET /room/{token}`, with one exception no view can reveal: a logged-in user with a row of their
+// own whose cookie still names ANOTHER attendee's session of this conversation (a guest session from
+// before logging in, until the frontend joins again) sees their own row without a session, while
+// the call API acts as that other attendee (`InjectionMiddleware::getLoggedInOrGuest` looks the
+// session up first).
+//
 // Browser-safe, synchronous; nothing here reads a clock.
 
 import { allowedActions, evaluate, isOutcome } from './index.mjs';
@@ -242,7 +250,14 @@ function build(input) {
 	// A non-moderator without LOBBY_IGNORE in an active lobby gets a reduced conversation
 	// (no `canStartCall`, `hasCall` false) and no participant list.
 	const lobbyBlocked = isParticipant && lobbyState === 1 && !moderator && !(permissions & LOBBY_IGNORE);
+	// The session of THIS browser in the conversation, or "0": a room-list entry (`GET /room`)
+	// and `GET /room/{token}` both join only the session the browser's cookie names, and only when it
+	// belongs to the caller's row (`Manager::getRoomsForActor` / `getRoomForUserByToken` cache that
+	// participant, `ParticipantService::getParticipant` returns it). "0" therefore means: no session
+	// here, even when the user has sessions on other tabs or devices; Talk 18 then answers 404 to
+	// POST, PUT and DELETE on the call, since it never falls back to another session of the attendee.
 	const sessionId = string(c, 'sessionId', at, { fallback: '0' });
+	const ownSession = sessionId !== '0' && sessionId !== '' ? sessionId : null;
 	const callStartTime = int(c, 'callStartTime', at, { fallback: 0 });
 	const canStartCall = bool(c, 'canStartCall', at);
 	const consentShown = c.recordingConsent === undefined || c.recordingConsent === null ? null
@@ -332,14 +347,14 @@ function build(input) {
 			{ notificationCalls: int(c, 'notificationCalls', at, { max: 1, fallback: 1 }) });
 		attendees.push(caller);
 		seenAttendees.add(attendeeId);
-		if (sessionId !== '0' && sessionId !== '') {
+		if (ownSession !== null) {
 			sessions.push({
-				sessionId,
+				sessionId: ownSession,
 				attendeeId,
 				inCall: int(c, 'participantFlags', at, { min: INT32_MIN, max: INT32_MAX, fallback: 0 }),
 				lastPing: int(c, 'lastPing', at, { fallback: 0 }),
 			});
-			seenSessions.add(sessionId);
+			seenSessions.add(ownSession);
 		}
 	}
 
@@ -354,13 +369,17 @@ function build(input) {
 		const entries = participants.map((p, i) => participantEntry(p, `participants[${i}]`));
 		for (const e of entries) {
 			if (e.attendeeId === attendeeId) {
-				// The caller: their row comes from the conversation; only their other sessions count.
+				// The caller: their row comes from the conversation. The entry's other sessions are their
+				// other tabs and devices: sessions in the room like anybody's, never the caller's own (the
+				// actor names only this browser's session, and the module does not fall back to another).
 				caller.displayName = e.displayName;
-				if (sessionId === '0') {
-					continue;
+				if (ownSession === null) {
+					// No session here: the entry lists exactly those other sessions.
+					addSessions(e, e.sessionIds, false);
+				} else {
+					// The entry's flags and newest ping also cover this browser's session.
+					addSessions(e, e.sessionIds.filter((id) => id !== ownSession), true);
 				}
-				const others = e.sessionIds.filter((id) => id !== sessionId);
-				addSessions(e, others, true);
 				continue;
 			}
 			if (seenAttendees.has(e.attendeeId)) {
@@ -431,7 +450,7 @@ function build(input) {
 		defaultPermissions: isParticipant && !moderator && permissions === 0 ? 0 : null,
 		signaling: signaling ?? (caps.call['sip-dialout-enabled'] === true ? 'external' : 'internal'),
 	};
-	const actor = { userId: uid, sessionId: sessionId !== '0' && sessionId !== '' ? sessionId : null, groups: [] };
+	const actor = { userId: uid, sessionId: ownSession, groups: [] };
 	const lobbyWindow = room.lobbyTimer !== null && skew > 0
 		&& room.lobbyTimer > now - skew && room.lobbyTimer <= now + skew;
 	if (lobbyWindow) {

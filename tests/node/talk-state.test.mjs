@@ -10,6 +10,7 @@ import {
 	init, allowedActions, evaluate, isOutcome, stateFromTalk, allowedActionsFromTalk, evaluateFromTalk, TALK_HIDDEN,
 } from '../../js/index.mjs';
 import { renderTalkApi } from './talk18-api.mjs';
+import * as shapes from './fixtures/talk18-shapes.mjs';
 
 const SEED = Number(process.env.TCR_SEED ?? 20231122);
 const STATES = Number(process.env.TCR_STATES ?? 2000);
@@ -126,25 +127,35 @@ function randomState(r, now) {
 	};
 }
 
-/** A caller as a browser would be: an attendee with one of their sessions (or none), a stranger, an anonymous guest. */
+/**
+ * A caller as a browser would be. The cookie names the Talk session of this browser in the
+ * conversation: one of the caller's own sessions, none (the conversation is open only on other
+ * tabs or devices, or nowhere), or an id the server has removed. Strangers are users without a row;
+ * some still hold the session of a guest row (joined as a guest, then logged in). Left out: a user
+ * with a row of their own whose cookie names ANOTHER attendee's session — the conversation then shows
+ * the user's row without a session while the call API acts as that attendee, which the browser
+ * cannot see (see js/talk-state.mjs).
+ */
 function randomActor(r, state) {
 	const groups = state.config.allowedGroups.length > 0 ? [r.chance(0.7) ? 'staff' : 'other'] : [];
 	if (r.chance(0.1)) {
 		groups.push('guest_app');
 	}
+	const gone = () => `gone-${r.int(0, 1e6).toString(36)}`;
 	const roll = r.int(0, 99);
 	if (roll < 8) {
-		return { userId: 'stranger', groups };
+		const guestSessions = state.sessions.filter((x) => state.attendees.some((a) => a.attendeeId === x.attendeeId && a.actorType === 'guests'));
+		return guestSessions.length > 0 && r.chance(0.25) ? { userId: 'stranger', sessionId: r.pick(guestSessions).sessionId, groups }
+			: { userId: 'stranger', groups };
 	}
 	if (roll < 12) {
-		return { groups: [] };
+		return r.chance(0.3) ? { sessionId: gone(), groups: [] } : { groups: [] };
 	}
 	// Callers are users and guests (email invitees join as guests); other rows rarely hold a session.
 	const people = state.attendees.filter((x) => ['users', 'guests', 'emails'].includes(x.actorType));
 	const a = people.length > 0 && r.chance(0.9) ? r.pick(people) : r.pick(state.attendees);
 	const own = state.sessions.filter((s) => s.attendeeId === a.attendeeId);
-	const cookie = own.length > 0 && r.chance(0.85) ? r.pick(own).sessionId
-		: r.chance(0.05) && state.sessions.length > 0 ? r.pick(state.sessions).sessionId : null;
+	const cookie = own.length > 0 && r.chance(0.7) ? r.pick(own).sessionId : r.chance(0.1) ? gone() : null;
 	if (a.actorType === 'users') {
 		return cookie ? { userId: a.actorId, sessionId: cookie, groups } : { userId: a.actorId, groups };
 	}
@@ -217,8 +228,16 @@ function runCase(r, index, tallies, counters, skewed) {
 		return;
 	}
 	const skew = skewed ? r.int(1, 10) : 0;
+	// A user's conversation comes from the room list (GET /room, refreshed by the frontend) or from
+	// GET /room/{token}: the same formatter, the same participant and session.
+	const entry = api.roomList.status === 200 ? api.roomList.data.find((c) => c.token === state.room.token) : undefined;
+	if (entry) {
+		assert.deepEqual(entry, api.conversation.data, 'the room-list entry is the single conversation');
+	}
+	const fromList = entry !== undefined && r.chance(0.5);
+	const conversation = fromList ? entry : api.conversation.data;
 	const input = {
-		conversation: api.conversation.data,
+		conversation,
 		participants: api.participants.status === 200 ? api.participants.data : null,
 		capabilities: r.chance(0.85) ? api.capabilities : undefined,
 		currentUser: actor.userId ? { uid: actor.userId } : null,
@@ -229,6 +248,13 @@ function runCase(r, index, tallies, counters, skewed) {
 	};
 	if (input.participants === null) {
 		counters.noList += 1;
+	}
+	counters.fromList += fromList ? 1 : 0;
+	if (conversation.attendeeId > 0 && conversation.sessionId === '0') {
+		// A participant without a session in this browser; the list may show their other tabs and devices.
+		counters.noSessionHere += 1;
+		const mine = (input.participants || []).find((p) => p.attendeeId === conversation.attendeeId);
+		counters.otherDevices += mine && mine.sessionIds.length > 0 ? 1 : 0;
 	}
 	const options = randomOptions(r);
 	// What the spreed frontend always holds: capabilities and the signaling settings.
@@ -274,6 +300,14 @@ function runCase(r, index, tallies, counters, skewed) {
 	for (const name of SINGLE) {
 		compare(name, got[name], truth[name], name === 'join');
 	}
+	if (conversation.attendeeId > 0 && conversation.sessionId === '0') {
+		// No session here: PUT and DELETE are a certain 404, as on the server (no fallback to a session
+		// of the caller's other tabs or devices); POST /call too once the guards before it pass.
+		for (const name of ['updateFlags', 'leave', 'endForEveryone']) {
+			assert.deepEqual([got[name].status, got[name].reason, got[name].certain], [404, 'no-session', true],
+				`${where()}\n${name} without a session here`);
+		}
+	}
 	for (const list of ['ring', 'dialOut']) {
 		for (const mine of got[list]) {
 			const theirs = truth[list].find((e) => e.attendeeId === mine.attendeeId);
@@ -289,7 +323,7 @@ function runCase(r, index, tallies, counters, skewed) {
 function runAll(t, count, skewed, seedOffset) {
 	const r = prng(SEED + seedOffset);
 	const tallies = { complete: new Tally(), partial: new Tally(), evaluate: new Tally() };
-	const counters = { views: 0, noView: {}, noList: 0, unlisted: 0 };
+	const counters = { views: 0, noView: {}, noList: 0, unlisted: 0, fromList: 0, noSessionHere: 0, otherDevices: 0 };
 	for (let i = 0; i < count; i += 1) {
 		runCase(r, i, tallies, counters, skewed);
 	}
@@ -308,7 +342,9 @@ function runAll(t, count, skewed, seedOffset) {
 			+ `${counters.views} callers with a conversation, ${counters.noView[403] || 0} refused it (403: not in the `
 			+ `allowed groups) and ${counters.noView[404] || 0} could not see it (404): nothing to decide; `
 			+ `${counters.noList} of them without a participant list (guests, lobby), `
-			+ `${counters.unlisted} ring/dial-out targets the list leaves out`,
+			+ `${counters.unlisted} ring/dial-out targets the list leaves out; ${counters.fromList} conversations from the `
+			+ `room list; ${counters.noSessionHere} participants without a session in this browser (sessionId "0"), `
+			+ `${counters.otherDevices} of them with sessions on other tabs or devices listed`,
 		...tally.lines('allowedActionsFromTalk, all views'),
 		...tallies.complete.lines('  of which with capabilities and signaling settings (what the frontend holds)'),
 		...tallies.partial.lines('  of which without one of them'),
@@ -396,4 +432,67 @@ test('stateFromTalk: a ring to an attendee id the list does not show depends on 
 	assert.equal(actions.join.certain, true);
 	assert.equal(actions.updateFlags.reason, 'ok');
 	assert.equal(view.uncertain.freshCallSession, true);
+});
+
+// ---- real server shapes (tests/node/fixtures/talk18-shapes.mjs names the source of each) ----------
+
+const PAGE_CAPS = shapes.pageCapabilities(shapes.spreedCapabilities());
+
+function viewOf(fixture, conversation, { capabilities = PAGE_CAPS, signaling = 'internal', uid } = {}) {
+	return stateFromTalk({
+		conversation,
+		participants: fixture.participants,
+		capabilities,
+		signalingSettings: signaling === 'none' ? undefined : shapes.signalingSettings(signaling),
+		currentUser: uid === null ? null : { uid: uid ?? conversation.actorId },
+		now: shapes.NOW,
+	});
+}
+
+test('stateFromTalk: a room-list entry without a session here (sessionId "0") answers 404 no-session to POST, PUT and DELETE', async () => {
+	assert.equal(await init(), true);
+	const fixture = shapes.groupRoomWithCallElsewhere;
+	const view = viewOf(fixture, fixture.conversation);
+	assert.equal(view.error, null);
+	assert.equal(view.actor.sessionId, null, 'no session in this browser');
+	// participant1's phone is in the room and in the call: a session of the State, not the caller's.
+	assert.deepEqual(view.state.sessions.find((s) => s.sessionId === 'participant1-phone-session'),
+		{ sessionId: 'participant1-phone-session', attendeeId: 101, inCall: 7, lastPing: shapes.NOW - 4 });
+	const a = allowedActionsFromTalk(view);
+	assert.equal(a.caller.attendeeId, 101);
+	assert.equal(a.caller.sessionId, null, 'the other device\'s session is not the caller\'s');
+	for (const name of ['join', 'updateFlags', 'leave', 'endForEveryone']) {
+		assert.deepEqual([a[name].status, a[name].reason, a[name].certain], [404, 'no-session', true], name);
+	}
+	assert.deepEqual([a.peers.status, a.peers.certain], [200, true], 'GET works without a session');
+	const ring3 = a.ring.find((e) => e.attendeeId === 103);
+	assert.deepEqual([ring3.status, ring3.reason, ring3.certain], [200, 'ok', true], 'ring needs no session of the caller in the call');
+	const requests = [
+		['POST', '/call/grp18tok', { flags: 3 }], ['PUT', '/call/grp18tok', { flags: 1 }],
+		['DELETE', '/call/grp18tok', null], ['DELETE', '/call/grp18tok?all=true', null],
+	];
+	// The rows the server holds: the same attendees, participant1's phone session in the call.
+	const rows = {
+		config: { startCalls: 0, allowedGroups: [], recordingConsent: 0, defaultPermissions: null, signaling: 'internal' },
+		room: { token: 'grp18tok', type: 2, callFlag: 7, activeSince: shapes.NOW - 120 },
+		attendees: [
+			{ attendeeId: 101, actorType: 'users', actorId: 'participant1', displayName: 'participant1-displayname', participantType: 1, permissions: 0 },
+			{ attendeeId: 102, actorType: 'users', actorId: 'participant2', displayName: 'participant2-displayname', participantType: 3, permissions: 0 },
+			{ attendeeId: 103, actorType: 'users', actorId: 'participant3', displayName: 'participant3-displayname', participantType: 3, permissions: 0 },
+		],
+		sessions: [
+			{ sessionId: 'participant1-phone-session', attendeeId: 101, inCall: 7, lastPing: shapes.NOW - 4 },
+			{ sessionId: 'participant2-browser-session', attendeeId: 102, inCall: 0, lastPing: shapes.NOW - 12 },
+		],
+	};
+	for (const [method, path, body] of requests) {
+		const o = evaluateFromTalk(view, { method, path, body });
+		assert.deepEqual([o.status, o.reason, o.certain], [404, 'no-session', true], `${method} ${path}`);
+		const server = evaluate({ method, path, body, actor: { userId: 'participant1', groups: [] }, now: shapes.NOW }, rows);
+		assert.deepEqual([server.status, server.reason], [404, 'no-session'], `${method} ${path} on the rows`);
+	}
+	// Once this browser joined the conversation, the same user may join the call.
+	const here = allowedActionsFromTalk(viewOf(shapes.groupRoomJoinedHere, shapes.groupRoomJoinedHere.conversation));
+	assert.equal(here.caller.sessionId, 'participant1-browser-session');
+	assert.deepEqual([here.join.status, here.join.reason, here.join.certain], [200, 'ok', true]);
 });

@@ -1,8 +1,16 @@
 // What a Talk 18 server sends to one caller, rendered from the stored rows (a State): the
-// conversation (`GET /room/{token}`, RoomFormatter::formatRoomV4), the participant list
-// (`GET /room/{token}/participants`, RoomController::formatParticipantList), the capabilities
-// (`config.call.*`) and the signaling settings. The oracle of tests/node/talk-state.test.mjs and
-// the "API view" panel of the playground; browser-safe (no Node built-ins).
+// conversation (`GET /room/{token}`, RoomFormatter::formatRoomV4), the user's room-list entry
+// (`GET /room`, the same formatter), the participant list (`GET /room/{token}/participants`,
+// RoomController::formatParticipantList), the capabilities (`config.call.*`) and the signaling
+// settings. The oracle of tests/node/talk-state.test.mjs and the "API view" panel of the
+// playground; browser-safe (no Node built-ins).
+//
+// The caller is a browser: `actor.sessionId` is the Talk session its cookie names for this
+// conversation (none, one of its attendee's sessions, or an id the server no longer has). Which
+// participant each endpoint formats follows spreed at the Talk 18 branch point (dd628675):
+// `lib/Controller/RoomController.php` (getRooms, getSingleRoom, getParticipants), `lib/Manager.php`
+// (getRoomsForActor, getRoomForUserByToken), `lib/Service/ParticipantService.php` (getParticipant,
+// getParticipantBySession) and `lib/Middleware/InjectionMiddleware.php` (getLoggedInOrGuest).
 //
 // Written from the server's behaviour as documented in the spec (§1.3, §2, §5) and Talk 18's
 // formatters; it does not use the module or the adapter. Side effects of those GET requests
@@ -40,26 +48,55 @@ function mayUseTalk(cfg, actor) {
 		|| (actor.groups || []).some((g) => cfg.allowedGroups.includes(g));
 }
 
-/** `Manager::getRoomForUserByToken` then the participant (cookie session first, else the user's first session). */
-function resolve(state, room, actor) {
-	const userRow = actor.userId ? state.attendees.find((a) => a.actorType === 'users' && a.actorId === actor.userId) : undefined;
-	const visible = room.type === 3 || (!!actor.userId && (!!userRow || room.listable === 2
+/** The logged-in user's own attendee row, if any. */
+function userRowOf(state, actor) {
+	return actor.userId ? state.attendees.find((a) => a.actorType === 'users' && a.actorId === actor.userId) : undefined;
+}
+
+/** The session the browser's cookie names: none for no cookie, "0", or an id the server no longer has. */
+function cookieSession(state, actor) {
+	return actor.sessionId && actor.sessionId !== '0' ? state.sessions.find((s) => s.sessionId === actor.sessionId) || null : null;
+}
+
+/** `Manager::getRoomForUserByToken`: public, or the user is an attendee, or it is listed to them. */
+function visibleTo(state, room, actor) {
+	return room.type === 3 || (!!actor.userId && (!!userRowOf(state, actor) || room.listable === 2
 		|| (room.listable === 1 && !(actor.groups || []).includes(GUEST_APP_GROUP))));
-	if (!visible) {
-		return { visible: false, attendee: null, session: null };
+}
+
+/** The attendee a session belongs to, with that session (`ParticipantService::getParticipantBySession`). */
+function bySession(state, session) {
+	const a = session && state.attendees.find((x) => x.attendeeId === session.attendeeId);
+	return a ? { attendee: attendeeOf(a), session } : null;
+}
+
+/**
+ * The participant `GET /room/{token}` formats (`RoomController::getSingleRoom`): a user's own row
+ * first, with the cookie's session only when it is that row's (the room query joins the session by
+ * id and attendee, `ParticipantService::getParticipant` returns that cached participant); a user
+ * without a row, or a guest, by the cookie's session; otherwise none.
+ */
+function singleRoomParticipant(state, room, actor) {
+	const userRow = userRowOf(state, actor);
+	const session = cookieSession(state, actor);
+	if (userRow) {
+		return { attendee: attendeeOf(userRow), session: session && session.attendeeId === userRow.attendeeId ? session : null };
 	}
-	if (actor.sessionId && actor.sessionId !== '0') {
-		const s = state.sessions.find((x) => x.sessionId === actor.sessionId);
-		const a = s && state.attendees.find((x) => x.attendeeId === s.attendeeId);
-		if (a) {
-			return { visible: true, attendee: attendeeOf(a), session: s };
-		}
+	return bySession(state, session);
+}
+
+/**
+ * The participant of the call API and of `GET …/participants` (`RequireParticipant`,
+ * `InjectionMiddleware::getLoggedInOrGuest`): the cookie's session first, whichever attendee it
+ * belongs to; otherwise a user's own row without a session — never another session of that row.
+ */
+function requestParticipant(state, room, actor) {
+	const found = bySession(state, cookieSession(state, actor));
+	if (found) {
+		return found;
 	}
-	if (!userRow) {
-		return { visible: true, attendee: null, session: null };
-	}
-	const s = state.sessions.find((x) => x.attendeeId === userRow.attendeeId) || null;
-	return { visible: true, attendee: attendeeOf(userRow), session: s };
+	const userRow = userRowOf(state, actor);
+	return userRow ? { attendee: attendeeOf(userRow), session: null } : null;
 }
 
 /** `Room::getLobbyState()` / `getLobbyTimer()`: a passed timer is reset where setLobby may change the room. */
@@ -104,17 +141,8 @@ function consentShown(cfg, room) {
 	return cfg.recordingConsent === 2 ? room.recordingConsent : cfg.recordingConsent;
 }
 
-/** GET /room/{token}: `{ status, data }`. */
-export function renderConversation(state, actor, now) {
-	const cfg = cfgOf(state);
-	const room = roomOf(state);
-	if (!mayUseTalk(cfg, actor)) {
-		return { status: 403, data: [] };
-	}
-	const { visible, attendee, session } = resolve(state, room, actor);
-	if (!visible) {
-		return { status: 404, data: [] };
-	}
+/** `RoomFormatter::formatRoomV4` for one participant (`{ attendee, session }`, or null for none). */
+function formatRoom(cfg, room, participant, now) {
 	const lobby = lobbyAsRead(room, now);
 	const data = {
 		token: room.token, type: room.type, name: '', displayName: '', objectType: '', objectId: '',
@@ -131,10 +159,11 @@ export function renderConversation(state, actor, now) {
 		lobbyState: lobby.state, lobbyTimer: lobby.timer ?? 0, listable: room.listable,
 		breakoutRoomMode: room.breakoutRoomMode, breakoutRoomStatus: room.breakoutRoomStatus,
 	};
-	if (!attendee) {
+	if (!participant) {
 		// Listed conversations show their public facts to non-participants; others the defaults.
-		return { status: 200, data: room.listable !== 0 ? { ...data, ...roomFacts } : data };
+		return room.listable !== 0 ? { ...data, ...roomFacts } : data;
 	}
+	const { attendee, session } = participant;
 	const permissions = effectivePermissions(cfg, room, attendee);
 	Object.assign(data, roomFacts, {
 		participantType: attendee.participantType,
@@ -144,15 +173,55 @@ export function renderConversation(state, actor, now) {
 		defaultPermissions: room.defaultPermissions,
 	});
 	if (session) {
+		// Without a session here `participantFlags` 0, `lastPing` 0 and `sessionId` "0" stay.
 		Object.assign(data, { participantFlags: session.inCall, lastPing: session.lastPing, sessionId: session.sessionId });
 	}
 	if (lobby.state === 1 && !MODERATORS.includes(attendee.participantType) && !(permissions & 8)) {
 		// No participants, chat messages or call for users in the lobby.
 		data.hasCall = false;
-		return { status: 200, data };
+		return data;
 	}
 	data.canStartCall = canStartCall(cfg, room, attendee);
-	return { status: 200, data };
+	return data;
+}
+
+/** GET /room/{token} (`RoomController::getSingleRoom`): `{ status, data }`. */
+export function renderConversation(state, actor, now) {
+	const cfg = cfgOf(state);
+	const room = roomOf(state);
+	if (!mayUseTalk(cfg, actor)) {
+		return { status: 403, data: [] };
+	}
+	if (!visibleTo(state, room, actor)) {
+		return { status: 404, data: [] };
+	}
+	return { status: 200, data: formatRoom(cfg, room, singleRoomParticipant(state, room, actor), now) };
+}
+
+/**
+ * GET /room (`RoomController::getRooms`), reduced to the one conversation of the State: `{ status,
+ * data }` with `data` the list of the user's conversations (this one when they are an attendee).
+ * Users only. The entry's session is the one the browser's cookie names for this conversation
+ * (`TalkSession::getAllActiveSessions()`), joined only when it belongs to the user's row
+ * (`Manager::getRoomsForActor`); otherwise `sessionId` is "0", whatever sessions the user has on
+ * other tabs or devices.
+ */
+export function renderRoomList(state, actor, now) {
+	const cfg = cfgOf(state);
+	const room = roomOf(state);
+	if (!actor.userId) {
+		return { status: 401, data: [] };
+	}
+	if (!mayUseTalk(cfg, actor)) {
+		return { status: 403, data: [] };
+	}
+	const userRow = userRowOf(state, actor);
+	if (!userRow) {
+		return { status: 200, data: [] };
+	}
+	const session = cookieSession(state, actor);
+	const participant = { attendee: attendeeOf(userRow), session: session && session.attendeeId === userRow.attendeeId ? session : null };
+	return { status: 200, data: [formatRoom(cfg, room, participant, now)] };
 }
 
 /** GET /room/{token}/participants: `{ status, data }`. */
@@ -162,7 +231,8 @@ export function renderParticipants(state, actor, now) {
 	if (!mayUseTalk(cfg, actor)) {
 		return { status: 403, data: [] };
 	}
-	const { attendee: me } = resolve(state, room, actor);
+	const found = visibleTo(state, room, actor) ? requestParticipant(state, room, actor) : null;
+	const me = found && found.attendee;
 	if (!me) {
 		return { status: 404, data: [] };
 	}
@@ -261,6 +331,7 @@ export function renderSignalingSettings(state) {
 export function renderTalkApi(state, actor, now) {
 	return {
 		conversation: renderConversation(state, actor, now),
+		roomList: renderRoomList(state, actor, now),
 		participants: renderParticipants(state, actor, now),
 		capabilities: renderCapabilities(state, actor),
 		signalingSettings: renderSignalingSettings(state),
