@@ -620,7 +620,9 @@ export interface TalkConversation {
 	recordingConsent?: 0 | 1 | 2;
 	callRecording?: number;
 	notificationCalls?: 0 | 1;
+	/** 0..3 (not configured, automatic, manual, free). */
 	breakoutRoomMode?: number;
+	/** 0 stopped, 1 started, 2 assistance requested (in a breakout room). */
 	breakoutRoomStatus?: number;
 	[field: string]: unknown;
 }

@@ -297,7 +297,9 @@ function build(input) {
 		recordingConsent: roomConsent,
 		callRecording: int(c, 'callRecording', at, { max: 5, fallback: 0 }),
 		breakoutRoomMode: int(c, 'breakoutRoomMode', at, { max: 3, fallback: 0 }),
-		breakoutRoomStatus: int(c, 'breakoutRoomStatus', at, { max: 1, fallback: 0 }),
+		// Every status the server stores (`lib/Model/BreakoutRoom.php`): stopped 0, started 1, and in a
+		// breakout room 2 while its participants request assistance (reset to 0).
+		breakoutRoomStatus: int(c, 'breakoutRoomStatus', at, { max: 2, fallback: 0 }),
 		listable: int(c, 'listable', at, { max: 2, fallback: 0 }),
 	};
 	if (isParticipant && !moderator) {

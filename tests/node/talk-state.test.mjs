@@ -496,3 +496,20 @@ test('stateFromTalk: a room-list entry without a session here (sessionId "0") an
 	assert.equal(here.caller.sessionId, 'participant1-browser-session');
 	assert.deepEqual([here.join.status, here.join.reason, here.join.certain], [200, 'ok', true]);
 });
+
+test('stateFromTalk: breakoutRoomStatus 2 (assistance requested) is a conversation like any other', async () => {
+	assert.equal(await init(), true);
+	const fixture = shapes.breakoutRoomAssistanceRequested;
+	const teacher = viewOf(fixture, fixture.teacher);
+	assert.equal(teacher.error, null);
+	assert.equal(teacher.state.room.breakoutRoomStatus, 2);
+	const t = allowedActionsFromTalk(teacher);
+	assert.ok(!isOutcome(t));
+	assert.deepEqual([t.join.status, t.join.reason, t.join.certain], [200, 'ok', true]);
+	const student = allowedActionsFromTalk(viewOf(fixture, fixture.student));
+	assert.ok(!isOutcome(student));
+	assert.deepEqual([student.updateFlags.status, student.updateFlags.certain], [200, true]);
+	assert.deepEqual([student.leave.status, student.leave.certain], [200, true]);
+	const bad = stateFromTalk({ conversation: { ...fixture.teacher, breakoutRoomStatus: 3 }, now: shapes.NOW });
+	assert.equal(bad.error.detail, 'conversation.breakoutRoomStatus: 3 is out of range 0..2');
+});
