@@ -649,9 +649,13 @@ export interface TalkParticipant {
 	[field: string]: unknown;
 }
 
-/** The capabilities (`getCapabilities()`), whole or only their `spreed` part. */
+/**
+ * The capabilities (`getCapabilities()`), whole or only their `spreed` part. `{}` (no capabilities
+ * on the page) says nothing; a whole set without `spreed` leaves open whether Talk is enabled.
+ */
 export interface TalkCapabilities {
-	spreed?: TalkCapabilities;
+	/** `[]`: Talk's answer for a user it is disabled for. */
+	spreed?: TalkCapabilities | [];
 	features?: string[];
 	config?: {
 		call?: {
@@ -677,6 +681,7 @@ export interface TalkInput {
 	conversation: TalkConversation;
 	/** null or absent when the list is not available (guests get 403, the lobby 412). */
 	participants?: TalkParticipant[] | null;
+	/** `[]` is Talk's own answer for a user it is disabled for: every answer a certain 403. */
 	capabilities?: TalkCapabilities | [] | null;
 	/** `getCurrentUser()` of @nextcloud/auth; null for guests. */
 	currentUser?: { uid: string; [field: string]: unknown } | null;
@@ -703,7 +708,9 @@ export type TalkHidden =
 	/** Whether consent is required, when the conversation does not say. */
 	| 'recording-consent'
 	/** The server's clock, within `clockSkew`. */
-	| 'server-clock';
+	| 'server-clock'
+	/** Whether Talk is enabled for the user, when the capabilities lack Talk's part but a conversation shows it. */
+	| 'talk-allowed';
 
 /** What the view could not see; the facts the answers are re-checked against. */
 export interface TalkUncertainty {
@@ -720,6 +727,11 @@ export interface TalkUncertainty {
 	signaling: 'internal' | 'external' | null;
 	recordingConsent: 0 | 1 | 2 | null;
 	clockSkew: number;
+	/**
+	 * Talk enabled for the caller: true (a conversation, and capabilities with Talk's part or none at
+	 * all), false (Talk's own `[]`), null (the page's capabilities lack Talk's part: `talk-allowed`).
+	 */
+	talkAllowed: boolean | null;
 }
 
 export interface TalkView {

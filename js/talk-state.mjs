@@ -11,7 +11,8 @@
 // How certainty is decided: the hidden data reaches the caller's answers through a few facts
 // only (is some other session in the call with a fresh ping, has a ring target a session in the
 // call that the list leaves out, start_calls, the signaling mode, whether the lobby timer has
-// passed on the server's clock, what an attendee id outside the list names). The view records
+// passed on the server's clock, what an attendee id outside the list names, whether Talk is
+// enabled for the user when the capabilities and the conversation disagree). The view records
 // which of those it cannot tell. For each such fact the answer is computed again in every
 // "world" that fact may be in — an answer is certain only when every world gives the same
 // status, reason and flags. The rules themselves are never re-implemented here: every world is
@@ -38,6 +39,7 @@ export const TALK_HIDDEN = Object.freeze([
 	'signaling-mode',
 	'recording-consent',
 	'server-clock',
+	'talk-allowed',
 ]);
 
 /** `Session::SESSION_TIMEOUT`: a session pinged within 30 s is fresh. */
@@ -52,6 +54,8 @@ const GUESTS = new Set([4, 6]);
 const LOBBY_IGNORE = 8;
 const CALL_START = 2;
 const NOTE_TO_SELF = 6;
+/** The allowed group of a State in which Talk is disabled for the caller (no actor holds it). */
+const TALK_DISABLED = '(talk is disabled for this user)';
 
 class BadInput extends Error {}
 
@@ -133,14 +137,36 @@ function serverCanStartCall(startCalls, permissions, participantType, roomType) 
 	return startCalls === 2 && moderator;
 }
 
-/** The spreed part of the capabilities, whether given whole (`{ spreed: … }`) or as that part. */
+/** Talk's own answer for a user it refuses: PHP's empty array, `[]` in JSON. */
+function isEmptyArray(v) {
+	return Array.isArray(v) && v.length === 0;
+}
+
+/**
+ * The spreed part of the capabilities, whether given whole (`{ spreed: … }`, as
+ * `getCapabilities()` of @nextcloud/capabilities returns them) or as that part.
+ *
+ * `talk` says what they tell about Talk being enabled for this user:
+ * - `true`: Talk answered (a spreed part), or they say nothing (absent, `null`, or `{}`, which is
+ *   what `getCapabilities()` returns on a page without the `core`/`capabilities` initial state).
+ *   The conversation then decides: a logged-in user holding one may use Talk, because
+ *   `CanUseTalkMiddleware` answers 403 to `GET /room` (and `GET /room/{token}`) for users Talk is
+ *   disabled for (spreed `lib/Middleware/CanUseTalkMiddleware.php`, Talk 18).
+ * - `false`: Talk's own answer `[]` (or `{ spreed: [] }`): `Capabilities::getCapabilities()`
+ *   returns `[]` exactly for a logged-in user `Config::isDisabledForUser()` refuses
+ *   (spreed `lib/Capabilities.php`, Talk 18).
+ * - `null`: other apps' capabilities without a spreed part. The server renders this for a user
+ *   Talk refuses (the capabilities manager merges Talk's `[]` into nothing, nextcloud/server
+ *   `lib/private/CapabilitiesManager.php`), yet the conversation shows the user could use Talk
+ *   when it was fetched: the two disagree, so the answers the allowed groups would change are
+ *   uncertain (`talk-allowed`).
+ */
 function spreedCapabilities(capabilities) {
 	if (capabilities === undefined || capabilities === null) {
-		return { given: false, disabled: false, call: {} };
+		return { given: false, talk: true, call: {} };
 	}
-	if (Array.isArray(capabilities) && capabilities.length === 0) {
-		// PHP's empty array: Talk answers no capabilities to users who may not use Talk.
-		return { given: true, disabled: true, call: {} };
+	if (isEmptyArray(capabilities) || (isObject(capabilities) && isEmptyArray(capabilities.spreed))) {
+		return { given: true, talk: false, call: {} };
 	}
 	if (!isObject(capabilities)) {
 		fail(`capabilities: expected an object, got ${kind(capabilities)}`);
@@ -148,10 +174,14 @@ function spreedCapabilities(capabilities) {
 	const spreed = isObject(capabilities.spreed) ? capabilities.spreed
 		: isObject(capabilities.config) || Array.isArray(capabilities.features) ? capabilities : null;
 	if (spreed === null) {
-		return { given: true, disabled: true, call: {} };
+		if (capabilities.spreed !== undefined && capabilities.spreed !== null) {
+			fail(`capabilities.spreed: expected an object, got ${kind(capabilities.spreed)}`);
+		}
+		const saysNothing = Object.keys(capabilities).every((k) => capabilities[k] === undefined || capabilities[k] === null);
+		return saysNothing ? { given: false, talk: true, call: {} } : { given: true, talk: null, call: {} };
 	}
 	const call = isObject(spreed.config) && isObject(spreed.config.call) ? spreed.config.call : {};
-	return { given: true, disabled: false, call };
+	return { given: true, talk: true, call };
 }
 
 function signalingOf(settings) {
@@ -235,6 +265,11 @@ function build(input) {
 	const caps = spreedCapabilities(capabilities);
 	const signaling = signalingOf(signalingSettings);
 	const hidden = new Set();
+	// Talk refuses only logged-in users (`Config::isDisabledForUser(IUser)`); guests may always use it.
+	const talkAllowed = uid === null ? true : caps.talk;
+	if (talkAllowed === null) {
+		hidden.add('talk-allowed');
+	}
 
 	// ---- the conversation (RoomFormatter::formatRoomV4 of Talk 18) ----
 	const at = 'conversation';
@@ -446,8 +481,8 @@ function build(input) {
 
 	const config = {
 		startCalls: startCalls[0],
-		// A view exists, so the caller may use Talk; Talk answers no capabilities to those who may not.
-		allowedGroups: caps.disabled ? ['(talk is disabled for this user)'] : [],
+		// A view exists, so the caller may use Talk, unless Talk's own answer says otherwise.
+		allowedGroups: talkAllowed === false ? [TALK_DISABLED] : [],
 		recordingConsent,
 		defaultPermissions: isParticipant && !moderator && permissions === 0 ? 0 : null,
 		signaling: signaling ?? (caps.call['sip-dialout-enabled'] === true ? 'external' : 'internal'),
@@ -472,6 +507,7 @@ function build(input) {
 			signaling,
 			recordingConsent: hidden.has('recording-consent') ? null : recordingConsent,
 			clockSkew: skew,
+			talkAllowed,
 		},
 		error: null,
 	};
@@ -546,6 +582,9 @@ function dimensions(view, extra) {
 	if (u.recordingConsent === null) {
 		dims.push({ name: 'consent', causes: ['recording-consent'], values: [0, 1] });
 	}
+	if (u.talkAllowed === null) {
+		dims.push({ name: 'talk', causes: ['talk-allowed'], values: ['allowed', 'disabled'] });
+	}
 	const timer = view.state.room.lobbyTimer;
 	const skew = u.clockSkew;
 	if (timer !== null && skew > 0 && timer > view.now - skew && timer <= view.now + skew) {
@@ -592,6 +631,8 @@ function worldOf(view, dims, w) {
 		} else if (d.name === 'consent') {
 			st.config.recordingConsent = v;
 			st.room.recordingConsent = v;
+		} else if (d.name === 'talk') {
+			st.config.allowedGroups = v === 'disabled' ? [TALK_DISABLED] : [];
 		} else if (d.name === 'clock') {
 			now = v;
 		} else if (d.name === 'target') {

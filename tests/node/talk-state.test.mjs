@@ -236,10 +236,15 @@ function runCase(r, index, tallies, counters, skewed) {
 	}
 	const fromList = entry !== undefined && r.chance(0.5);
 	const conversation = fromList ? entry : api.conversation.data;
+	// getCapabilities() as the page holds them (every app's, Talk's under `spreed`), only Talk's
+	// part, `{}` (no capabilities initial state on the page), or none given.
+	const capsForm = r.pick(['whole', 'whole', 'whole', 'whole', 'spreed', 'spreed', 'spreed', 'empty', 'absent', 'absent']);
+	const capabilities = capsForm === 'whole' ? { core: { pollinterval: 60, 'webdav-root': 'remote.php/webdav' }, ...api.capabilities }
+		: capsForm === 'spreed' ? api.capabilities.spreed : capsForm === 'empty' ? {} : undefined;
 	const input = {
 		conversation,
 		participants: api.participants.status === 200 ? api.participants.data : null,
-		capabilities: r.chance(0.85) ? api.capabilities : undefined,
+		capabilities,
 		currentUser: actor.userId ? { uid: actor.userId } : null,
 		signalingSettings: r.chance(0.5) ? api.signalingSettings : undefined,
 		// The client's clock may be off by up to `skew` seconds from the server's.
@@ -258,7 +263,7 @@ function runCase(r, index, tallies, counters, skewed) {
 	}
 	const options = randomOptions(r);
 	// What the spreed frontend always holds: capabilities and the signaling settings.
-	const complete = input.capabilities !== undefined && input.signalingSettings !== undefined;
+	const complete = (capsForm === 'whole' || capsForm === 'spreed') && input.signalingSettings !== undefined;
 	const tally = complete ? tallies.complete : tallies.partial;
 	const evalTally = tallies.evaluate;
 	const view = stateFromTalk(input);
@@ -387,6 +392,8 @@ test('stateFromTalk: bad input is a structured error, and the answers are bad-in
 		[{ conversation, now: NOW, currentUser: 'alice' }, 'currentUser: expected an object or null'],
 		[{ conversation, now: NOW, clockSkew: -1 }, 'input.clockSkew: -1 is out of range'],
 		[{ conversation, now: NOW, signalingSettings: 'external' }, 'signalingSettings: expected an object'],
+		[{ conversation, now: NOW, capabilities: { spreed: 'yes' } }, 'capabilities.spreed: expected an object'],
+		[{ conversation, now: NOW, capabilities: ['spreed'] }, 'capabilities: expected an object'],
 	];
 	for (const [input, detail] of cases) {
 		const view = stateFromTalk(input);
@@ -512,4 +519,50 @@ test('stateFromTalk: breakoutRoomStatus 2 (assistance requested) is a conversati
 	assert.deepEqual([student.leave.status, student.leave.certain], [200, true]);
 	const bad = stateFromTalk({ conversation: { ...fixture.teacher, breakoutRoomStatus: 3 }, now: shapes.NOW });
 	assert.equal(bad.error.detail, 'conversation.breakoutRoomStatus: 3 is out of range 0..2');
+});
+
+test('stateFromTalk: capabilities that say nothing about Talk do not disable it; Talk\'s own [] does', async () => {
+	assert.equal(await init(), true);
+	const fixture = shapes.groupRoomJoinedHere;
+	const answer = (capabilities) => allowedActionsFromTalk(viewOf(fixture, fixture.conversation, { capabilities }));
+	// The whole page capabilities with Talk's part, Talk's part alone, and what says nothing: `{}` from
+	// getCapabilities() on a page without the capabilities initial state (and the README's example
+	// passes getCapabilities()), null, or nothing. A user holding the conversation may use Talk.
+	for (const capabilities of [PAGE_CAPS, shapes.spreedCapabilities(), shapes.NO_INITIAL_STATE_CAPABILITIES, null, undefined]) {
+		const a = answer(capabilities);
+		assert.equal(a.join.status, 200, `join with ${JSON.stringify(capabilities)?.slice(0, 40)}`);
+		assert.equal(a.join.reason, 'ok');
+		assert.equal(a.join.certain, true);
+		assert.ok(!a.dependsOn.includes('talk-allowed'));
+		for (const name of SINGLE) {
+			assert.notEqual(a[name].reason, 'talk-not-allowed', name);
+		}
+	}
+	// Talk's own answer for a user it refuses (lib/Capabilities.php: `return []`), as the bare part
+	// or under `spreed`: every answer is a certain 403.
+	for (const capabilities of [[], { spreed: [] }]) {
+		const a = answer(capabilities);
+		for (const name of SINGLE) {
+			assert.equal(a[name].status, 403, name);
+			assert.equal(a[name].reason, 'talk-not-allowed', name);
+			assert.equal(a[name].certain, true, name);
+		}
+	}
+	// The page's capabilities without Talk's part: what the server renders for a user Talk refused
+	// when the page loaded, while the conversation shows the user could use Talk when it was fetched.
+	// The answers the allowed groups change depend on which is current.
+	const disagreeing = viewOf(fixture, fixture.conversation, { capabilities: shapes.pageCapabilities(undefined) });
+	assert.ok(disagreeing.uncertain.dependsOn.includes('talk-allowed'));
+	assert.equal(disagreeing.uncertain.talkAllowed, null);
+	const a = allowedActionsFromTalk(disagreeing);
+	assert.equal(a.join.reason, 'ok', 'the view\'s own answer: the conversation\'s word');
+	assert.equal(a.join.certain, false);
+	assert.deepEqual(a.join.dependsOn, ['talk-allowed']);
+	const post = evaluateFromTalk(disagreeing, { method: 'POST', path: '/call/grp18tok', body: { flags: 3 } });
+	assert.deepEqual([post.status, post.certain, post.dependsOn], [200, false, ['talk-allowed']]);
+	// Guests: Talk refuses only logged-in users, so nothing depends on it.
+	const guestConversation = { ...fixture.conversation, actorType: 'guests', actorId: 'guest-hash', participantType: 4 };
+	const guest = viewOf({ participants: null }, guestConversation, { capabilities: shapes.pageCapabilities(undefined), uid: null });
+	assert.ok(!guest.uncertain.dependsOn.includes('talk-allowed'));
+	assert.ok(!allowedActionsFromTalk(guest).dependsOn.includes('talk-allowed'));
 });
