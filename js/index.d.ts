@@ -705,6 +705,8 @@ export type TalkHidden =
 	| 'start-calls'
 	/** Whether an external signaling server is configured (dial-out). */
 	| 'signaling-mode'
+	/** Whether the signaling server accepts a dial-out the rules allow (it may fail: 501). */
+	| 'signaling-server'
 	/** Whether consent is required, when the conversation does not say. */
 	| 'recording-consent'
 	/** The server's clock, within `clockSkew`. */

@@ -10,9 +10,10 @@
 //
 // How certainty is decided: the hidden data reaches the caller's answers through a few facts
 // only (is some other session in the call with a fresh ping, has a ring target a session in the
-// call that the list leaves out, start_calls, the signaling mode, whether the lobby timer has
-// passed on the server's clock, what an attendee id outside the list names, whether Talk is
-// enabled for the user when the capabilities and the conversation disagree). The view records
+// call that the list leaves out, start_calls, the signaling mode, whether the signaling server
+// accepts a dial-out, whether the lobby timer has passed on the server's clock, what an attendee
+// id outside the list names, whether Talk is enabled for the user when the capabilities and the
+// conversation disagree). The view records
 // which of those it cannot tell. For each such fact the answer is computed again in every
 // "world" that fact may be in — an answer is certain only when every world gives the same
 // status, reason and flags. The rules themselves are never re-implemented here: every world is
@@ -37,6 +38,7 @@ export const TALK_HIDDEN = Object.freeze([
 	'target-attendee',
 	'start-calls',
 	'signaling-mode',
+	'signaling-server',
 	'recording-consent',
 	'server-clock',
 	'talk-allowed',
@@ -681,6 +683,22 @@ function verdict(base, answers, worlds, dims) {
 	return { certain: false, dependsOn: TALK_HIDDEN.filter((h) => causes.has(h)) };
 }
 
+/**
+ * A dial-out the rules allow (201) is still the signaling server's to refuse: `sipDialOut` answers
+ * 501 when its dial-out request fails or gets no valid answer (spreed
+ * `lib/Controller/CallController.php`, `ParticipantService::startDialOutRequest`, Talk 18). 201
+ * needs an external signaling server, so wherever some world answers 201 the answer also depends
+ * on that server.
+ */
+function withSignalingServer(v, statuses) {
+	if (!statuses.includes(201)) {
+		return v;
+	}
+	const causes = new Set(v.certain ? [] : v.dependsOn);
+	causes.add('signaling-server');
+	return { certain: false, dependsOn: TALK_HIDDEN.filter((h) => causes.has(h)) };
+}
+
 function entryKey(e, join) {
 	if (!isObject(e)) {
 		return 'missing';
@@ -733,8 +751,10 @@ export function allowedActionsFromTalk(view, options) {
 	}
 	for (const list of ['ring', 'dialOut']) {
 		for (const entry of base[list]) {
-			const keys = answers.map((a) => (a === null ? 'bad' : entryKey(pick(a, list, entry.attendeeId), false)));
-			mark(entry, verdict(entryKey(entry, false), keys, worlds, dims));
+			const inWorlds = answers.map((a) => pick(a, list, entry.attendeeId));
+			const keys = inWorlds.map((e, i) => (answers[i] === null ? 'bad' : entryKey(e, false)));
+			const v = verdict(entryKey(entry, false), keys, worlds, dims);
+			mark(entry, list === 'dialOut' ? withSignalingServer(v, [entry, ...inWorlds].map((e) => e && e.status)) : v);
 		}
 	}
 	base.certain = all;
@@ -784,9 +804,11 @@ export function evaluateFromTalk(view, request) {
 	}
 	const dims = dimensions(view, unlistedTarget(view, request.path));
 	const worlds = grid(dims);
-	const keys = worlds.map((w) => {
+	const outcomes = worlds.map((w) => {
 		const { state, now } = worldOf(view, dims, w);
-		return outcomeKey(evaluate({ ...req, now }, state));
+		return evaluate({ ...req, now }, state);
 	});
-	return { ...base, ...verdict(outcomeKey(base), keys, worlds, dims) };
+	const v = verdict(outcomeKey(base), outcomes.map(outcomeKey), worlds, dims);
+	const dialOut = typeof request.path === 'string' && /\/call\/[^/?#]+\/dialout\//.test(request.path);
+	return { ...base, ...(dialOut ? withSignalingServer(v, [base, ...outcomes].map((o) => o.status)) : v) };
 }

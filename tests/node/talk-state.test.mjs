@@ -566,3 +566,24 @@ test('stateFromTalk: capabilities that say nothing about Talk do not disable it;
 	assert.ok(!guest.uncertain.dependsOn.includes('talk-allowed'));
 	assert.ok(!allowedActionsFromTalk(guest).dependsOn.includes('talk-allowed'));
 });
+
+test('stateFromTalk: a dial-out the rules allow still depends on the signaling server', async () => {
+	assert.equal(await init(), true);
+	const fixture = shapes.sipDialOutRoom;
+	const capabilities = shapes.pageCapabilities(shapes.spreedCapabilities({ sip: true }));
+	const path = '/call/sip18tok/dialout/303';
+	const external = viewOf(fixture, fixture.conversation, { capabilities, signaling: 'external' });
+	const entry = allowedActionsFromTalk(external).dialOut.find((e) => e.attendeeId === 303);
+	assert.deepEqual([entry.status, entry.certain, entry.dependsOn], [201, false, ['signaling-server']]);
+	const o = evaluateFromTalk(external, { method: 'POST', path });
+	assert.deepEqual([o.status, o.certain, o.dependsOn], [201, false, ['signaling-server']]);
+	// Dial-out to a user is refused whatever the signaling server would say.
+	const user = evaluateFromTalk(external, { method: 'POST', path: '/call/sip18tok/dialout/302' });
+	assert.deepEqual([user.status, user.certain], [404, true]);
+	// Without an external signaling server there is nobody to ask: a certain 501.
+	const internal = evaluateFromTalk(viewOf(fixture, fixture.conversation, { capabilities, signaling: 'internal' }), { method: 'POST', path });
+	assert.deepEqual([internal.status, internal.certain], [501, true]);
+	// Without the signaling settings both are open.
+	const unknown = evaluateFromTalk(viewOf(fixture, fixture.conversation, { capabilities, signaling: 'none' }), { method: 'POST', path });
+	assert.deepEqual([unknown.certain, unknown.dependsOn], [false, ['signaling-mode', 'signaling-server']]);
+});
