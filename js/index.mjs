@@ -169,18 +169,13 @@ function checkModule(module) {
 /** The one sentence each reason of rulesStatus() gives as its fix. */
 const FIXES = Object.freeze({
 	'csp-blocked': "add 'wasm-unsafe-eval' to script-src in this page's Content-Security-Policy "
-		+ '(Nextcloud 28+: allowEvalWasm(true) on the ContentSecurityPolicy of every page that runs the call UI; '
-		+ "it permits compiling WebAssembly, not JavaScript eval; see docs/csp.md of talk-call-rules)",
-	'no-webassembly': 'none in the page: this browser runs no WebAssembly (switched off by policy or a hardened mode); '
-		+ 'the server still decides every request',
-	'fetch-failed': 'serve the .wasm file at the URL given to init(), as application/wasm, from an origin that '
-		+ "connect-src allows ('self' in Nextcloud)",
-	'compile-failed': 'pass init() the talk_call_rules_bg.wasm shipped with this package, served unchanged (a proxy '
-		+ 'or a compression step may have altered it)',
-	'wrong-module': 'pass init() the talk_call_rules_bg.wasm shipped with this version of the package',
-	'instantiate-failed': 'pass init() the .wasm shipped with this version of the package (the bridge, the glue and '
-		+ 'the module must come from one release)',
-	'unsupported-input': 'pass init() a URL, a Response, the .wasm bytes or a WebAssembly.Module',
+		+ '(Nextcloud: allowEvalWasm(true) on the policy of each page running the call UI; docs/csp.md)',
+	'no-webassembly': 'none here: this browser runs no WebAssembly, the server decides',
+	'fetch-failed': 'serve the .wasm at the URL given to init(), as application/wasm, from an origin connect-src allows',
+	'compile-failed': "serve this package's .wasm unaltered",
+	'wrong-module': "pass init() this package's own .wasm",
+	'instantiate-failed': 'pass init() the .wasm of the same release as this bridge',
+	'unsupported-input': 'pass init() a URL, a Response, the bytes or a WebAssembly.Module',
 });
 
 const CSP_MESSAGE = /content[ -]security[ -]policy|\bCSP\b|wasm-unsafe-eval|unsafe-eval/i;
@@ -227,9 +222,8 @@ function warnCsp(detail) {
 		return;
 	}
 	warnedCsp = true;
-	console.warn('talk-call-rules: the call rules are unavailable on this page: its Content-Security-Policy does not '
-		+ `allow compiling WebAssembly (${detail.replace(/\.$/, '')}). Fix: ${FIXES['csp-blocked']}. Until then init() resolves false `
-		+ 'and the server decides every call request.');
+	console.warn("talk-call-rules: this page's Content-Security-Policy forbids compiling WebAssembly, so the call "
+		+ `rules are off and the server decides (${detail.replace(/\.$/, '')}). Fix: ${FIXES['csp-blocked']}.`);
 }
 
 function markUnavailable(e, stage) {
