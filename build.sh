@@ -14,7 +14,9 @@ usage: ./build.sh COMMAND [ARGS]
   setup        install what is missing (idempotent, fast when present; registries only): the wasm32
                target, clippy, rustfmt, wasm-bindgen-cli (the version pinned in Cargo.toml), wasm-pack,
                Debian chromium + chromium-driver, npm devDependencies, Debian php-cli + phpunit +
-               php-sqlite3 + php-fpm and the PHP bridge's wasm runtime (php/build-runtime.sh, from crates.io)
+               php-sqlite3 + php-fpm and the PHP bridge's wasm runtime (php/build-runtime.sh, from crates.io),
+               Debian postgresql + mariadb-server + php-pgsql + php-mysql (the storage tests' servers,
+               which the php stage starts and stops itself: scripts/databases.sh)
   build        pkg/: cargo (release, wasm32) -> wasm-bindgen --target web -> wasm-opt (npm binaryen)
   vectors --host native|node|chromium|php [PATH...]
                run conformance vector files/folders on one host (default: `cargo xtask vector-files`);

@@ -47,3 +47,12 @@ ensure_built() {
 	fi
 	"$ROOT/scripts/build-wasm.sh" >&2
 }
+
+# The newest PostgreSQL server's binaries (Debian: /usr/lib/postgresql/<version>/bin); fails when none.
+pg_bindir() {
+	local d
+	while read -r d; do
+		[[ -x "$d/postgres" && -x "$d/initdb" && -x "$d/pg_ctl" ]] && { printf '%s\n' "$d"; return 0; }
+	done < <(compgen -G '/usr/lib/postgresql/*/bin' | sort -V -r)
+	return 1
+}

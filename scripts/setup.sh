@@ -4,7 +4,8 @@
 #   scripts/setup.sh                 everything
 #   scripts/setup.sh rust node ...   only these parts: rust (wasm32 target, wasm-bindgen CLI),
 #                                    wasm-pack, browser (chromium + chromium-driver), node (npm ci),
-#                                    php (php-cli, phpunit, php-sqlite3, php-fpm, the bridge's runtime library)
+#                                    php (php-cli, phpunit, php-sqlite3, php-fpm, the bridge's runtime library),
+#                                    db (PostgreSQL, MariaDB and PHP's pdo_pgsql/pdo_mysql for the storage tests)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -76,8 +77,38 @@ setup_node() {
 
 setup_php() { "$ROOT/php/build-runtime.sh" >/dev/null; }
 
+# The storage tests' database servers (started by the php stage itself, scripts/databases.sh) and
+# PHP's PDO drivers for them. Debian's packages; apt-get update only when something is missing.
+setup_db() {
+	local need=()
+	pg_bindir >/dev/null 2>&1 || need+=(postgresql)
+	command -v mariadbd >/dev/null 2>&1 && command -v mariadb-install-db >/dev/null 2>&1 \
+		&& command -v mariadb-admin >/dev/null 2>&1 || need+=(mariadb-server mariadb-client)
+	php -r 'exit(extension_loaded("pdo_pgsql") ? 0 : 1);' 2>/dev/null || need+=(php-pgsql)
+	php -r 'exit(extension_loaded("pdo_mysql") ? 0 : 1);' 2>/dev/null || need+=(php-mysql)
+	if ((${#need[@]})); then
+		log "installing Debian ${need[*]}"
+		# policy-rc.d 101: the packages must not start (or try to start) system instances; the
+		# test stage starts its own, in a directory of its own.
+		local policy=/usr/sbin/policy-rc.d added=0
+		if [[ ! -e "$policy" ]]; then
+			printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null
+			as_root chmod 755 "$policy"
+			added=1
+		fi
+		local rc=0
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}" >&2 \
+			|| { as_root env DEBIAN_FRONTEND=noninteractive apt-get update >&2 \
+				&& as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}" >&2; } \
+			|| rc=$?
+		((added)) && as_root rm -f "$policy"
+		((rc == 0)) || die "setup db: apt-get install ${need[*]} failed"
+	fi
+	pg_bindir >/dev/null || die "setup db: no PostgreSQL server binaries (/usr/lib/postgresql/*/bin/postgres)"
+}
+
 parts=("$@")
-((${#parts[@]})) || parts=(rust wasm-pack browser node php)
+((${#parts[@]})) || parts=(rust wasm-pack browser node php db)
 for p in "${parts[@]}"; do
 	case "$p" in
 	rust) setup_rust ;;
@@ -85,10 +116,11 @@ for p in "${parts[@]}"; do
 	browser) setup_browser ;;
 	node) setup_node ;;
 	php) setup_php ;;
-	*) die "setup: unknown part '$p' (rust, wasm-pack, browser, node, php)" ;;
+	db) setup_db ;;
+	*) die "setup: unknown part '$p' (rust, wasm-pack, browser, node, php, db)" ;;
 	esac
 done
-if ((${#parts[@]} == 5)); then
+if ((${#parts[@]} == 6)); then
 	log "setup: rustc $(rustc --version | awk '{print $2}'), $(wasm-bindgen --version), $(wasm-pack --version)," \
 		"node $(node --version), wasm-opt $(node_modules/.bin/wasm-opt --version | awk '{print $3}'), $(chromium --version 2>/dev/null | head -n 1), $(php -r 'echo "php ", PHP_VERSION;')"
 fi

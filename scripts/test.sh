@@ -50,7 +50,24 @@ stage_wasm_chromium() {
 
 stage_node() { ensure_built; npm run --silent test:node; }
 stage_types() { ensure_built; npm run --silent test:types; }
-stage_php() { ensure_built; "$ROOT/php/run-tests.sh"; }
+# PHPUnit with the storage tests on SQLite, PostgreSQL and MariaDB: the two servers run for this
+# stage only (scripts/databases.sh), in a directory of their own (on tmpfs when there is one),
+# reachable through unix sockets in it, and are stopped when the stage ends, failed or not.
+stage_php() {
+	ensure_built
+	"$ROOT/scripts/setup.sh" db >&2
+	local base=${TMPDIR:-/tmp} dir
+	[[ -d /dev/shm && -w /dev/shm ]] && base=/dev/shm
+	dir=$(mktemp -d "$base/tcr-db.XXXXXX")
+	# shellcheck disable=SC2064 # expanded now: $dir is gone when the trap runs
+	trap "$(printf '%q stop %q' "$ROOT/scripts/databases.sh" "$dir")" EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	"$ROOT/scripts/databases.sh" start "$dir"
+	# shellcheck source=/dev/null
+	source "$dir/env"
+	TCR_REQUIRE_DATABASES=1 "$ROOT/php/run-tests.sh"
+}
 stage_playground() { "$ROOT/scripts/setup.sh" browser >&2; ensure_built; npm run --silent test:playground -- "$@"; }
 stage_bundlers() { "$ROOT/scripts/setup.sh" browser >&2; ensure_built; npm run --silent test:bundlers; }
 stage_csp() { "$ROOT/scripts/setup.sh" browser >&2; ensure_built; npm run --silent test:csp; }

@@ -15,7 +15,9 @@
 --   DEFAULT 0 (Version13000Date20210921142733); phone_number/call_id VARCHAR(255) NULL
 --   DEFAULT '' (Version18000Date20230928131717); talk_sessions.state SMALLINT UNSIGNED
 --   NOT NULL DEFAULT 1 (Version18000Date20230920182747). Several sessions may belong to one
---   attendee (one per device), so attendee_id carries a plain index.
+--   attendee (one per device), so attendee_id carries a plain index (ts_attendee_id,
+--   Version12000Date20210217134030).
+-- The same tables for PostgreSQL and MySQL/MariaDB: talk-tables.pgsql.sql, talk-tables.mysql.sql.
 
 CREATE TABLE *PREFIX*talk_rooms (
     id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
@@ -40,6 +42,7 @@ CREATE TABLE *PREFIX*talk_rooms (
     recording_consent SMALLINT UNSIGNED DEFAULT 0 NOT NULL
 );
 CREATE UNIQUE INDEX *PREFIX*tr_room_token ON *PREFIX*talk_rooms (token);
+CREATE INDEX *PREFIX*tr_listable ON *PREFIX*talk_rooms (listable);
 
 CREATE TABLE *PREFIX*talk_attendees (
     id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
@@ -62,6 +65,8 @@ CREATE TABLE *PREFIX*talk_attendees (
     call_id VARCHAR(255) DEFAULT ''
 );
 CREATE UNIQUE INDEX *PREFIX*ta_ident ON *PREFIX*talk_attendees (room_id, actor_type, actor_id);
+CREATE INDEX *PREFIX*ta_roompin ON *PREFIX*talk_attendees (room_id, pin);
+CREATE INDEX *PREFIX*ta_room ON *PREFIX*talk_attendees (room_id);
 CREATE INDEX *PREFIX*ta_actor ON *PREFIX*talk_attendees (actor_type, actor_id);
 
 CREATE TABLE *PREFIX*talk_sessions (
@@ -73,6 +78,6 @@ CREATE TABLE *PREFIX*talk_sessions (
     state SMALLINT UNSIGNED DEFAULT 1 NOT NULL
 );
 CREATE UNIQUE INDEX *PREFIX*ts_session ON *PREFIX*talk_sessions (session_id);
-CREATE INDEX *PREFIX*ts_attendee ON *PREFIX*talk_sessions (attendee_id);
+CREATE INDEX *PREFIX*ts_attendee_id ON *PREFIX*talk_sessions (attendee_id);
 CREATE INDEX *PREFIX*ts_in_call ON *PREFIX*talk_sessions (in_call);
 CREATE INDEX *PREFIX*ts_last_ping ON *PREFIX*talk_sessions (last_ping);
