@@ -66,7 +66,7 @@ stage_php() {
 	"$ROOT/scripts/databases.sh" start "$dir"
 	# shellcheck source=/dev/null
 	source "$dir/env"
-	TCR_REQUIRE_DATABASES=1 "$ROOT/php/run-tests.sh"
+	TCR_REQUIRE_DATABASES=1 "$ROOT/php/run-tests.sh" "$@"
 }
 stage_playground() { "$ROOT/scripts/setup.sh" browser >&2; ensure_built; npm run --silent test:playground -- "$@"; }
 stage_bundlers() { "$ROOT/scripts/setup.sh" browser >&2; ensure_built; npm run --silent test:bundlers; }
