@@ -53,8 +53,9 @@ stage_types() { ensure_built; npm run --silent test:types; }
 # PHPUnit with the storage tests on SQLite, PostgreSQL and MariaDB: the two servers run for this
 # stage only (scripts/databases.sh), in a directory of their own (on tmpfs when there is one),
 # reachable through unix sockets in it, and are stopped when the stage ends, failed or not.
-stage_php() {
-	ensure_built
+# Runs a command with PostgreSQL and MariaDB started in a folder of their own (scripts/databases.sh),
+# their DSNs exported, and both stopped when the stage ends, also on failure.
+with_databases() {
 	"$ROOT/scripts/setup.sh" db >&2
 	local base=${TMPDIR:-/tmp} dir
 	[[ -d /dev/shm && -w /dev/shm ]] && base=/dev/shm
@@ -66,8 +67,12 @@ stage_php() {
 	"$ROOT/scripts/databases.sh" start "$dir"
 	# shellcheck source=/dev/null
 	source "$dir/env"
-	TCR_REQUIRE_DATABASES=1 "$ROOT/php/run-tests.sh" "$@"
+	TCR_REQUIRE_DATABASES=1 "$@"
 }
+
+stage_php() { ensure_built; with_databases "$ROOT/php/run-tests.sh" "$@"; }
+# 20 PHP processes x 50 join/leave rounds on one conversation through CallStore, per database.
+stage_stress() { ensure_built; with_databases php "$ROOT/php/tests/call-store-stress.php" "$@"; }
 stage_playground() { "$ROOT/scripts/setup.sh" browser >&2; ensure_built; npm run --silent test:playground -- "$@"; }
 stage_bundlers() { "$ROOT/scripts/setup.sh" browser >&2; ensure_built; npm run --silent test:bundlers; }
 stage_csp() { "$ROOT/scripts/setup.sh" browser >&2; ensure_built; npm run --silent test:csp; }
@@ -84,6 +89,7 @@ STAGES=(
 	"node|node --test tests/node/|stage_node"
 	"types|tsc (types, real outputs)|stage_types"
 	"php|phpunit (PHP bridge)|stage_php"
+	"stress|CallStore under 20 processes (SQLite, PostgreSQL, MariaDB)|stage_stress"
 	"playground|playground e2e (Chromium)|stage_playground"
 	"bundlers|bundlers (webpack, Vite, tsc)|stage_bundlers"
 	"csp|Nextcloud CSP (Chromium)|stage_csp"

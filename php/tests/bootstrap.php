@@ -11,6 +11,7 @@ require dirname(__DIR__) . '/autoload.php';
 require __DIR__ . '/Support/TinyWasm.php';
 require __DIR__ . '/Support/Probe.php';
 require __DIR__ . '/Support/TalkDatabase.php';
+require __DIR__ . '/Support/StoreWorker.php';
 require __DIR__ . '/Support/VectorDriver.php';
 require __DIR__ . '/Support/FastCgi.php';
 require __DIR__ . '/Support/Worker.php';

@@ -54,6 +54,8 @@ final class CallStore
     /** @var (callable(string): ?string)|null */
     private $userDisplayName;
     private int $lastAttempts = 0;
+    /** @var (callable(string, int, ?array): void)|null */
+    private $observer = null;
 
     /**
      * @param array<string, mixed> $appConfig spreed's app config values (see StateLoader::config())
@@ -103,17 +105,34 @@ final class CallStore
                 usleep(random_int(1000, 1000 * min(100, 2 ** ($attempt - 1))));
             }
             try {
-                return $this->attempt($token, $request, $nested);
+                $outcome = $this->attempt($token, $request, $nested, $attempt);
             } catch (\Throwable $e) {
                 if (!Sql::isConflict($e)) {
                     throw $e instanceof StorageException ? $e
                         : new StorageException(StorageException::DATABASE, $e->getMessage(), null, $e);
                 }
                 $last = $e;
+                $this->notify('conflict', $attempt, null);
+                continue;
             }
+            $this->notify('committed', $attempt, $outcome);
+            return $outcome;
         }
         $why = $nested ? 'inside the caller\'s transaction, which must be run again' : "after {$this->lastAttempts} attempts";
         throw new StorageException(StorageException::CONFLICT, "conversation \"{$token}\" stayed locked {$why}: " . ($last?->getMessage() ?? ''), null, $last);
+    }
+
+    /**
+     * Watches the attempts (metrics, tracing, tests): `$observer(string $event, int $attempt,
+     * ?array $outcome)` is called with "decided" after an attempt evaluated the request and
+     * before it writes, with "committed" after its commit, and with "conflict" when a lock
+     * conflict ended it. It runs inside the locked transaction for "decided": keep it short.
+     *
+     * @param (callable(string, int, ?array): void)|null $observer
+     */
+    public function observe(?callable $observer): void
+    {
+        $this->observer = $observer;
     }
 
     /** How many attempts the last decide() made (1 when there was no conflict). */
@@ -123,7 +142,7 @@ final class CallStore
     }
 
     /** One attempt: begin, lock, load, evaluate, write, commit; rolled back when it throws. */
-    private function attempt(string $token, array $request, bool $nested): array
+    private function attempt(string $token, array $request, bool $nested, int $attempt): array
     {
         $this->begin($nested);
         try {
@@ -131,6 +150,7 @@ final class CallStore
             $state = $roomId === null ? null
                 : $this->loader->load($token, $this->appConfig, $request, $this->userDisplayName);
             $outcome = $this->rules->evaluate($request, $state ?? StateLoader::withoutRoom($this->appConfig));
+            $this->notify('decided', $attempt, $outcome);
             $mutations = $outcome['mutations'] ?? [];
             if ($state !== null && $mutations !== []) {
                 $this->writer->apply($token, $mutations);
@@ -155,6 +175,13 @@ final class CallStore
         }
         $path = rawurldecode(explode('?', (string) preg_replace('~/{2,}~', '/', $path), 2)[0]);
         return preg_match('~/call/([a-z0-9]{4,30})(?:/|$)~', $path, $m) === 1 ? $m[1] : '';
+    }
+
+    private function notify(string $event, int $attempt, ?array $outcome): void
+    {
+        if ($this->observer !== null) {
+            ($this->observer)($event, $attempt, $outcome);
+        }
     }
 
     private const SAVEPOINT = 'talk_call_rules_store';
