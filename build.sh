@@ -24,6 +24,8 @@ usage: ./build.sh COMMAND [ARGS]
                "N passed, M failed"; exit 0 only when M is 0, 2 when the host is not available
   playground [PORT]  serve the interactive playground (default port 8080)
   bench        timings and sizes side by side (bench/bench.mjs, php/bench.php); not a test
+  bench-store  CallStore's cost per request against the unlocked pattern (SQLite, PostgreSQL, MariaDB),
+               and what 20 processes do to the call state without it
   bench-limits time the refusal of oversized and deeply nested input (native and Node)
   fuzz [SECONDS] [TARGET...]  cargo-fuzz campaigns (nightly); not part of `test`
   vendor-vectors [DIR]  copy the public vectors (default ../shared/vectors) into tests/conformance
@@ -50,6 +52,12 @@ playground) exec "$ROOT/scripts/playground.sh" "$@" ;;
 fuzz) exec "$ROOT/scripts/fuzz.sh" "$@" ;;
 demo) cd "$ROOT" && ensure_built && exec node examples/demo.mjs "$@" ;;
 bench) cd "$ROOT" && ensure_built && node bench/bench.mjs "$@" && exec php "$ROOT/php/bench.php" ;;
+bench-store)
+	cd "$ROOT" && ensure_built
+	with_databases php "$ROOT/php/bench-store.php" "$@"
+	echo "unlocked, 20 processes x 10 rounds (what the lock prevents; violations expected):"
+	with_databases php "$ROOT/php/tests/call-store-stress.php" --unlocked --rounds 10 || true
+	;;
 bench-limits)
 	cd "$ROOT" && ensure_built
 	cargo run --quiet --release --example limits

@@ -56,3 +56,20 @@ pg_bindir() {
 	done < <(compgen -G '/usr/lib/postgresql/*/bin' | sort -V -r)
 	return 1
 }
+
+# Runs a command with PostgreSQL and MariaDB started in a folder of their own (scripts/databases.sh),
+# their DSNs exported, and both stopped when the stage ends, also on failure.
+with_databases() {
+	"$ROOT/scripts/setup.sh" db >&2
+	local base=${TMPDIR:-/tmp} dir
+	[[ -d /dev/shm && -w /dev/shm ]] && base=/dev/shm
+	dir=$(mktemp -d "$base/tcr-db.XXXXXX")
+	# shellcheck disable=SC2064 # expanded now: $dir is gone when the trap runs
+	trap "$(printf '%q stop %q' "$ROOT/scripts/databases.sh" "$dir")" EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	"$ROOT/scripts/databases.sh" start "$dir"
+	# shellcheck source=/dev/null
+	source "$dir/env"
+	TCR_REQUIRE_DATABASES=1 "$@"
+}

@@ -53,23 +53,6 @@ stage_types() { ensure_built; npm run --silent test:types; }
 # PHPUnit with the storage tests on SQLite, PostgreSQL and MariaDB: the two servers run for this
 # stage only (scripts/databases.sh), in a directory of their own (on tmpfs when there is one),
 # reachable through unix sockets in it, and are stopped when the stage ends, failed or not.
-# Runs a command with PostgreSQL and MariaDB started in a folder of their own (scripts/databases.sh),
-# their DSNs exported, and both stopped when the stage ends, also on failure.
-with_databases() {
-	"$ROOT/scripts/setup.sh" db >&2
-	local base=${TMPDIR:-/tmp} dir
-	[[ -d /dev/shm && -w /dev/shm ]] && base=/dev/shm
-	dir=$(mktemp -d "$base/tcr-db.XXXXXX")
-	# shellcheck disable=SC2064 # expanded now: $dir is gone when the trap runs
-	trap "$(printf '%q stop %q' "$ROOT/scripts/databases.sh" "$dir")" EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
-	"$ROOT/scripts/databases.sh" start "$dir"
-	# shellcheck source=/dev/null
-	source "$dir/env"
-	TCR_REQUIRE_DATABASES=1 "$@"
-}
-
 stage_php() { ensure_built; with_databases "$ROOT/php/run-tests.sh" "$@"; }
 # 20 PHP processes x 50 join/leave rounds on one conversation through CallStore, per database.
 stage_stress() { ensure_built; with_databases php "$ROOT/php/tests/call-store-stress.php" "$@"; }

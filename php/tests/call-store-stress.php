@@ -33,7 +33,10 @@ use OCA\TalkCallRules\Tests\Support\TalkDatabase;
 const NOW = 1700000000;
 const TOKEN = 'stress01';
 
-$opts = getopt('', ['workers:', 'rounds:', 'engine:', 'seed:']);
+$opts = getopt('', ['workers:', 'rounds:', 'engine:', 'seed:', 'unlocked']);
+// --unlocked: the same run without CallStore (StateLoader → evaluate → MutationWriter in each
+// worker), to count what the lock prevents; php/bench-store.php uses it. Not a test.
+$mode = isset($opts['unlocked']) ? 'unlocked' : 'store';
 $workers = (int) ($opts['workers'] ?? 20);
 $rounds = (int) ($opts['rounds'] ?? 50);
 $engines = isset($opts['engine']) ? [(string) $opts['engine']] : TalkDatabase::engines();
@@ -99,7 +102,7 @@ foreach ($engines as $engine) {
     $loader = new StateLoader($pdo);
     $pool = [];
     for ($i = 1; $i <= $workers; $i++) {
-        $pool[$i] = new StoreWorker(TalkDatabase::dsn($pdo), init($engine));
+        $pool[$i] = new StoreWorker(TalkDatabase::dsn($pdo), init($engine), mode: $mode);
     }
     $requests = $retries = $violations = 0;
     $report = static function (string $what) use (&$violations, $engine): void {
@@ -167,7 +170,7 @@ foreach ($engines as $engine) {
     foreach ($pool as $w) {
         $w->close();
     }
-    printf("stress [%s]: %d workers x %d rounds: %d requests, %d retries, %d violations\n", $engine, $workers, $rounds, $requests, $retries, $violations);
+    printf("stress [%s%s]: %d workers x %d rounds: %d requests, %d retries, %d violations\n", $engine, $mode === 'store' ? '' : ", {$mode}", $workers, $rounds, $requests, $retries, $violations);
     $violations === 0 ? $passed++ : $failed++;
 }
 printf("%d passed, %d failed\n", $passed, $failed);

@@ -16,10 +16,10 @@ final class StoreWorker
      * @param array{dsn:string,user:?string,password:?string} $db
      * @param list<string> $init statements run on the worker's connection first
      */
-    public function __construct(array $db, array $init, int $attempts = 50, string $prefix = 'oc_')
+    public function __construct(array $db, array $init, int $attempts = 50, string $prefix = 'oc_', string $mode = 'store')
     {
         $config = ['dsn' => $db['dsn'], 'user' => $db['user'] ?? null, 'password' => $db['password'] ?? null,
-            'prefix' => $prefix, 'init' => $init, 'attempts' => $attempts];
+            'prefix' => $prefix, 'init' => $init, 'attempts' => $attempts, 'mode' => $mode];
         $cmd = [PHP_BINARY, __DIR__ . '/call-store-worker.php', json_encode($config, JSON_THROW_ON_ERROR)];
         $process = proc_open($cmd, [0 => ['pipe', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $this->pipes);
         if (!is_resource($process)) {

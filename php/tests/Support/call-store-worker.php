@@ -18,6 +18,8 @@ require dirname(__DIR__, 2) . '/autoload.php';
 
 use OCA\TalkCallRules\CallRules;
 use OCA\TalkCallRules\Storage\CallStore;
+use OCA\TalkCallRules\Storage\MutationWriter;
+use OCA\TalkCallRules\Storage\StateLoader;
 use OCA\TalkCallRules\Storage\StorageException;
 
 $config = json_decode($argv[1] ?? '', true, 512, JSON_THROW_ON_ERROR);
@@ -26,7 +28,13 @@ $pdo->setAttribute(\PDO::ATTR_ERRMODE, \PDO::ERRMODE_EXCEPTION);
 foreach ($config['init'] ?? [] as $statement) {
     $pdo->exec($statement);
 }
-$store = new CallStore($pdo, new CallRules(), $config['appConfig'] ?? [], $config['prefix'] ?? 'oc_', null, $config['attempts'] ?? CallStore::DEFAULT_ATTEMPTS);
+$rules = new CallRules();
+$store = new CallStore($pdo, $rules, $config['appConfig'] ?? [], $config['prefix'] ?? 'oc_', null, $config['attempts'] ?? CallStore::DEFAULT_ATTEMPTS);
+// "unlocked": the three pieces without a lock (StateLoader → evaluate → MutationWriter), for
+// comparison in php/bench-store.php; never used by the tests' assertions of correctness.
+$unlocked = ($config['mode'] ?? 'store') === 'unlocked';
+$loader = new StateLoader($pdo, $config['prefix'] ?? 'oc_');
+$writer = new MutationWriter($pdo, $config['prefix'] ?? 'oc_');
 
 $say = static function (array $line): void {
     fwrite(STDOUT, json_encode($line, JSON_THROW_ON_ERROR) . "\n");
@@ -45,6 +53,16 @@ while (($line = fgets(STDIN)) !== false) {
     $request = json_decode($line, true, 512, JSON_THROW_ON_ERROR);
     $say(['started' => true]);
     try {
+        if ($unlocked) {
+            $token = CallStore::tokenOf($request);
+            $state = $loader->load($token, $config['appConfig'] ?? [], $request) ?? StateLoader::withoutRoom($config['appConfig'] ?? []);
+            $outcome = $rules->evaluate($request, $state);
+            if (($outcome['mutations'] ?? []) !== []) {
+                $writer->apply($token, $outcome['mutations']);
+            }
+            $say(['outcome' => $outcome, 'attempts' => 1]);
+            continue;
+        }
         $outcome = $store->decide($request);
         $say(['outcome' => $outcome, 'attempts' => $store->lastAttempts()]);
     } catch (StorageException $e) {
