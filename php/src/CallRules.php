@@ -543,13 +543,15 @@ final class CallRules
 
     private static function stateShape(array $s): array
     {
-        foreach (['config', 'room', 'users'] as $k) {
+        foreach (['config', 'room'] as $k) {
             if (array_key_exists($k, $s)) {
                 $s[$k] = self::obj($s[$k]);
             }
         }
+        // `users` is keyed by user id, and PHP turns a key like "0" into an integer: an array
+        // whose keys happen to be 0, 1, ... would be written as a JSON list. Always an object.
         if (isset($s['users']) && is_array($s['users'])) {
-            $s['users'] = array_map(self::obj(...), $s['users']);
+            $s['users'] = (object) array_map(self::obj(...), $s['users']);
         }
         foreach (['attendees', 'sessions', 'foreignAttendees'] as $k) {
             if (isset($s[$k]) && is_array($s[$k]) && array_is_list($s[$k])) {

@@ -30,41 +30,53 @@ final class Columns
     public const ATTENDEES = 'talk_attendees';
     public const SESSIONS = 'talk_sessions';
 
+    /** Largest signed 32-bit integer: INTEGER columns on every database (PostgreSQL has no unsigned). */
+    private const INT32_MAX = 2147483647;
+    private const INT32 = [-2147483648, self::INT32_MAX];
+    /** 9999-12-31 23:59:59 UTC: the last second a DATETIME column's 4-digit year holds. */
+    public const DATETIME_MAX = 253402300799;
+
     /**
-     * Writable fields of each table: field => [column, kind, default].
+     * Writable fields of each table: field => [column, kind, default, [min, max]].
      * Identifiers (token, attendee id and actor, session id and attendee) are read
      * separately and are never written: a mutation cannot move a row.
+     *
+     * The ranges are the values the engine's State takes (src/input.rs: enum-like columns
+     * hold only the values the server stores, bit masks are signed 32-bit) and the column can
+     * hold on every database, so what MutationWriter writes, StateLoader and the rules read
+     * back. Unix seconds in INTEGER columns stop at 2^31 - 1 (PostgreSQL's INTEGER);
+     * datetimes at the year 9999.
      */
     private const FIELDS = [
         self::ROOMS => [
-            'type' => ['type', self::INT, 0],
-            'readOnly' => ['read_only', self::INT, 0],
-            'listable' => ['listable', self::INT, 0],
-            'lobbyState' => ['lobby_state', self::INT, 0],
-            'lobbyTimer' => ['lobby_timer', self::DATETIME, null],
+            'type' => ['type', self::INT, 0, [1, 6]],
+            'readOnly' => ['read_only', self::INT, 0, [0, 1]],
+            'listable' => ['listable', self::INT, 0, [0, 2]],
+            'lobbyState' => ['lobby_state', self::INT, 0, [0, 1]],
+            'lobbyTimer' => ['lobby_timer', self::DATETIME, null, [0, self::DATETIME_MAX]],
             'objectType' => ['object_type', self::TEXT_OR_EMPTY, ''],
-            'callFlag' => ['call_flag', self::INT, 0],
-            'activeSince' => ['active_since', self::DATETIME, null],
-            'activeGuests' => ['active_guests', self::INT, 0],
-            'defaultPermissions' => ['default_permissions', self::INT, 0],
-            'callPermissions' => ['call_permissions', self::INT, 0],
-            'recordingConsent' => ['recording_consent', self::INT, 0],
-            'callRecording' => ['call_recording', self::INT, 0],
-            'breakoutRoomMode' => ['breakout_room_mode', self::INT, 0],
-            'breakoutRoomStatus' => ['breakout_room_status', self::INT, 0],
+            'callFlag' => ['call_flag', self::INT, 0, self::INT32],
+            'activeSince' => ['active_since', self::DATETIME, null, [0, self::DATETIME_MAX]],
+            'activeGuests' => ['active_guests', self::INT, 0, [0, self::INT32_MAX]],
+            'defaultPermissions' => ['default_permissions', self::INT, 0, self::INT32],
+            'callPermissions' => ['call_permissions', self::INT, 0, self::INT32],
+            'recordingConsent' => ['recording_consent', self::INT, 0, [0, 2]],
+            'callRecording' => ['call_recording', self::INT, 0, [0, 5]],
+            'breakoutRoomMode' => ['breakout_room_mode', self::INT, 0, [0, 3]],
+            'breakoutRoomStatus' => ['breakout_room_status', self::INT, 0, [0, 2]],
         ],
         self::ATTENDEES => [
             'displayName' => ['display_name', self::TEXT_OR_EMPTY, ''],
-            'participantType' => ['participant_type', self::INT, 0],
-            'permissions' => ['permissions', self::INT, 0],
-            'lastJoinedCall' => ['last_joined_call', self::UNIX_OR_ZERO, null],
-            'notificationCalls' => ['notification_calls', self::INT, 1],
+            'participantType' => ['participant_type', self::INT, 0, [1, 6]],
+            'permissions' => ['permissions', self::INT, 0, self::INT32],
+            'lastJoinedCall' => ['last_joined_call', self::UNIX_OR_ZERO, null, [0, self::INT32_MAX]],
+            'notificationCalls' => ['notification_calls', self::INT, 1, [0, 1]],
             'phoneNumber' => ['phone_number', self::TEXT, null],
             'callId' => ['call_id', self::TEXT, null],
         ],
         self::SESSIONS => [
-            'inCall' => ['in_call', self::INT, 0],
-            'lastPing' => ['last_ping', self::INT, 0],
+            'inCall' => ['in_call', self::INT, 0, self::INT32],
+            'lastPing' => ['last_ping', self::INT, 0, [0, self::INT32_MAX]],
         ],
     ];
 
@@ -77,7 +89,7 @@ final class Columns
         return self::FIELDS[$table];
     }
 
-    /** @return array{0:string,1:string,2:mixed}|null [column, kind, default] of a writable field */
+    /** @return array{0:string,1:string,2:mixed,3?:array{int,int}}|null [column, kind, default, range] of a writable field */
     public static function field(string $table, string $field): ?array
     {
         return self::FIELDS[$table][$field] ?? null;
@@ -86,7 +98,8 @@ final class Columns
     /** Table prefixes are identifiers in SQL: only letters, digits and underscores pass. */
     public static function checkPrefix(string $prefix): string
     {
-        if (preg_match('/^[A-Za-z0-9_]*$/', $prefix) !== 1) {
+        // \z, not $: "$" also matches before a final newline.
+        if (preg_match('/^[A-Za-z0-9_]*\z/', $prefix) !== 1) {
             throw new \InvalidArgumentException("talk-call-rules storage: the table prefix \"{$prefix}\" may only hold letters, digits and underscores");
         }
         return $prefix;
@@ -174,21 +187,23 @@ final class Columns
      *
      * @return array{0:bool,1:mixed} [ok, value or error]
      */
-    public static function write(string $kind, mixed $value): array
+    public static function write(string $kind, mixed $value, ?array $range = null): array
     {
+        [$min, $max] = $range ?? [PHP_INT_MIN, PHP_INT_MAX];
+        $inRange = static fn (mixed $v): bool => is_int($v) && $v >= $min && $v <= $max;
         switch ($kind) {
             case self::INT:
-                return is_int($value) ? [true, $value] : [false, 'an integer'];
+                return $inRange($value) ? [true, $value] : [false, $range === null ? 'an integer' : "an integer in {$min}..{$max}"];
             case self::DATETIME:
                 if ($value === null) {
                     return [true, null];
                 }
-                return is_int($value) && $value >= 0 ? [true, self::datetimeFromUnix($value)] : [false, 'unix seconds (an integer >= 0) or null'];
+                return $inRange($value) ? [true, self::datetimeFromUnix($value)] : [false, "unix seconds ({$min}..{$max}) or null"];
             case self::UNIX_OR_ZERO:
                 if ($value === null) {
                     return [true, 0];
                 }
-                return is_int($value) && $value >= 0 ? [true, $value] : [false, 'unix seconds (an integer >= 0) or null'];
+                return $inRange($value) ? [true, $value] : [false, "unix seconds ({$min}..{$max}) or null"];
             default:
                 return $value === null || is_string($value) ? [true, $value] : [false, 'a string or null'];
         }

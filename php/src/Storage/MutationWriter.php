@@ -112,7 +112,7 @@ final class MutationWriter
                     );
                 }
                 [$column, $kind] = $spec;
-                [$ok, $bound] = Columns::write($kind, $value);
+                [$ok, $bound] = Columns::write($kind, $value, $spec[3] ?? null);
                 if (!$ok) {
                     throw new StorageException(
                         StorageException::BAD_MUTATION,
