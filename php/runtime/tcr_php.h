@@ -8,7 +8,7 @@ typedef struct tcr_php_open_t {
   uint32_t generation;
   uint32_t source;       // 0 kept instance, 1 new instance, 2 disk cache, 3 compiled
   uint32_t cache;        // 0 not asked, 1 hit, 2 written, 3 miss, 4 rejected, 5 unusable, 6 disabled
-  uint32_t reserved;
+  uint32_t warn;         // 1: the cache is unusable for a reason not reported before in this process (log it)
   uint64_t stat_ns;
   uint64_t read_ns;
   uint64_t load_ns;

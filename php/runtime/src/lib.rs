@@ -95,7 +95,10 @@ pub struct OpenResult {
     pub source: u32,
     /// `cache::Outcome` as a number (what the disk cache did during this open).
     pub cache: u32,
-    pub reserved: u32,
+    /// 1 when the cache could not be used (`cache` is `Unusable`; the message, "cache-unsafe: …"
+    /// or "cache-error: …", says why) for a reason this process has not reported before: the
+    /// bridge logs it then, so a worker logs a problem once, not on every request.
+    pub warn: u32,
     /// Nanoseconds spent on each step of this open (0 when the step did not run).
     pub stat_ns: u64,
     pub read_ns: u64,
@@ -222,7 +225,7 @@ thread_local! {
     static OUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     static MSG: RefCell<String> = const { RefCell::new(String::new()) };
     static OPEN: RefCell<OpenResult> = const { RefCell::new(OpenResult {
-        status: 0, handle: 0, generation: 0, source: 0, cache: 0, reserved: 0,
+        status: 0, handle: 0, generation: 0, source: 0, cache: 0, warn: 0,
         stat_ns: 0, read_ns: 0, load_ns: 0, instantiate_ns: 0, store_ns: 0, engine_ns: 0,
         message: std::ptr::null(), message_len: 0,
     }) };
@@ -323,7 +326,7 @@ pub unsafe extern "C" fn tcr_php_open(
         generation: 0,
         source: source::KEPT,
         cache: cache::Outcome::NotAsked as u32,
-        reserved: 0,
+        warn: 0,
         stat_ns: 0,
         read_ns: 0,
         load_ns: 0,
@@ -396,6 +399,7 @@ fn open(path: &Path, cache_dir: Option<&Path>, required: &str, r: &mut OpenResul
             let (module, outcome, cache_note) = load(&mut rt, &wasm, hash, cache_dir, r);
             r.load_ns = nanos(t).saturating_sub(r.store_ns);
             r.cache = outcome as u32;
+            r.warn = (outcome == cache::Outcome::Unusable && cache::first_report(&cache_note)) as u32;
             note = cache_note;
             let module = match module {
                 Ok(m) => m,
@@ -492,7 +496,7 @@ fn load(
             }
             cache::Loaded::Unusable(why) => {
                 outcome = cache::Outcome::Unusable;
-                note = why;
+                note = why.to_string();
             }
         }
     }
@@ -513,7 +517,8 @@ fn load(
             }
             Err(why) => {
                 outcome = cache::Outcome::Unusable;
-                note = if note.is_empty() { why } else { format!("{note}; {why}") };
+                // The problem first (the note starts with its code), then what came before.
+                note = if note.is_empty() { why.to_string() } else { format!("{why} (before that: {note})") };
             }
         }
         r.store_ns = nanos(t);
