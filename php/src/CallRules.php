@@ -169,7 +169,7 @@ final class CallRules
 
     public static function defaultWasmPath(): string
     {
-        $env = getenv(self::ENV_WASM);
+        $env = self::env(self::ENV_WASM);
         return is_string($env) && $env !== '' ? $env : dirname(__DIR__, 2) . '/pkg/talk_call_rules_bg.wasm';
     }
 
@@ -182,7 +182,7 @@ final class CallRules
      */
     public static function defaultRuntimePaths(): array
     {
-        $env = getenv(self::ENV_RUNTIME);
+        $env = self::env(self::ENV_RUNTIME);
         if (is_string($env) && $env !== '') {
             return array_values(array_filter(explode(PATH_SEPARATOR, $env), static fn (string $p): bool => $p !== ''));
         }
@@ -204,18 +204,56 @@ final class CallRules
 
     /**
      * libtcr_php's disk cache of compiled code: $TALK_CALL_RULES_CACHE ('' or 'off': none), else
-     * talk-call-rules-<uid> in the system's temporary folder (created with mode 0700; the
-     * library uses a folder only when it belongs to the process's user and nobody else can
-     * write it).
+     * talk-call-rules-<uid> in the system's temporary folder, <uid> being the process's
+     * effective user ('' when it cannot be told: no disk cache). The library creates the
+     * folder with mode 0700 and uses it only when it, every folder above it and the file pass
+     * the checks SECURITY.md lists ("The PHP bridge's disk cache").
      */
     public static function defaultCacheDir(): string
     {
-        $env = getenv(self::ENV_CACHE);
+        $env = self::env(self::ENV_CACHE);
         if (is_string($env)) {
             return in_array(strtolower(trim($env)), ['', 'off', '0', 'none', 'false'], true) ? '' : $env;
         }
-        $uid = function_exists('posix_geteuid') ? posix_geteuid() : getmyuid();
-        return rtrim(sys_get_temp_dir(), '/') . "/talk-call-rules-{$uid}";
+        $uid = self::effectiveUid();
+        return $uid === null ? '' : rtrim(sys_get_temp_dir(), '/') . "/talk-call-rules-{$uid}";
+    }
+
+    /**
+     * A TALK_CALL_RULES_* setting: from the process's environment only (PHP-FPM: the pool's
+     * env[...], or the master's environment with clear_env = no), never from the variables a
+     * web server passes with each request (FastCGI parameters, Apache's SetEnv), which plain
+     * getenv() would prefer.
+     */
+    private static function env(string $name): string|false
+    {
+        return getenv($name, true);
+    }
+
+    /**
+     * The process's effective uid: posix_geteuid(), else the Uid line of /proc/self/status,
+     * else the owner of a file this process creates in the temporary folder; null when none
+     * works. Never getmyuid(), which answers the owner of the running script.
+     */
+    private static function effectiveUid(): ?int
+    {
+        if (function_exists('posix_geteuid')) {
+            return posix_geteuid();
+        }
+        $status = @file_get_contents('/proc/self/status');
+        if (is_string($status) && preg_match('/^Uid:\s+\d+\s+(\d+)/m', $status, $m)) {
+            return (int) $m[1]; // real, effective, saved, filesystem
+        }
+        $probe = @tempnam(sys_get_temp_dir(), 'talk-call-rules-uid-');
+        if (is_string($probe)) {
+            clearstatcache(true, $probe);
+            $owner = @fileowner($probe);
+            @unlink($probe);
+            if (is_int($owner)) {
+                return $owner;
+            }
+        }
+        return null;
     }
 
     public function wasmPath(): string
@@ -231,8 +269,10 @@ final class CallRules
     /**
      * How this object runs the module, for logs and diagnostics: `kind` ('wasmtime': libtcr_php,
      * or 'wasm.h'), `library`, `source` (wasmtime: 'kept' — the process's instance was reused —,
-     * 'instantiated', 'disk-cache' or 'compiled'), `cache` (what the disk cache did) and
-     * `cacheNote`, `skipped` (why earlier runtime libraries were not used) and `phases`
+     * 'instantiated', 'disk-cache' or 'compiled'), `cache` (what the disk cache did),
+     * `cacheNote` and, when `cache` is 'unusable', `cacheProblem` ('cache-unsafe': a trust check
+     * failed, 'cache-error': the folder or file cannot be created, opened or written; logged
+     * once per process as an E_USER_WARNING), `skipped` (why earlier runtime libraries were not used) and `phases`
      * (milliseconds per step when this object was made); with wasmtime also `process`: the
      * library's counters for this process.
      *

@@ -266,27 +266,37 @@ final class RuntimeTest extends TestCase
         $cases = [];
         $file = $this->tempDir() . '/a-file';
         file_put_contents($file, 'x');
-        $cases['cannot use the cache folder'] = "{$file}/cache";
-        $cases['writable by group or others'] = $this->tempDir(0777);
+        $cases['cannot use the cache folder'] = ['cache-error', "{$file}/cache"];
+        $cases['writable by group or others'] = ['cache-unsafe', $this->tempDir(0777)];
         if (function_exists('posix_geteuid') && posix_geteuid() === 0) {
             $theirs = $this->tempDir();
             chown($theirs, 65534);
-            $cases['belongs to uid 65534'] = $theirs;
+            $cases['belongs to uid 65534'] = ['cache-unsafe', $theirs];
         } else {
-            $cases['cannot write'] = $this->tempDir(0500);
+            $cases['cannot write'] = ['cache-error', $this->tempDir(0500)];
         }
         $link = sys_get_temp_dir() . '/tcr-test-link-' . bin2hex(random_bytes(6));
         symlink($this->tempDir(), $link);
         $this->temp[] = $link;
-        $cases['symbolic link'] = $link;
+        $cases['symbolic link'] = ['cache-unsafe', $link];
 
-        foreach ($cases as $why => $dir) {
-            $r = new CallRules($this->wasmCopy(), $lib, $dir);
+        foreach ($cases as $why => [$problem, $dir]) {
+            $wasm = $this->wasmCopy();
+            $r = Probe::collectWarnings(static fn (): CallRules => new CallRules($wasm, $lib, $dir), $warnings);
             $info = $r->runtime();
             self::assertSame('compiled', $info['source'], $why);
             self::assertSame('unusable', $info['cache'], $why);
+            self::assertSame($problem, $info['cacheProblem'], $why);
+            self::assertStringStartsWith("{$problem}: ", $info['cacheNote'], $why);
             self::assertStringContainsString($why, $info['cacheNote'], $why);
             self::assertSame(200, self::evaluate($r)['status'], $why);
+            // Logged once per process: now, and not by the next load with the same problem.
+            self::assertCount(1, $warnings, $why);
+            self::assertStringContainsString($info['cacheNote'], $warnings[0], $why);
+            $wasm = $this->wasmCopy();
+            $again = Probe::collectWarnings(static fn (): CallRules => new CallRules($wasm, $lib, $dir), $warnings);
+            self::assertSame('unusable', $again->runtime()['cache'], $why);
+            self::assertSame([], $warnings, $why);
         }
         $r = new CallRules($this->wasmCopy(), $lib, '');
         self::assertSame('disabled', $r->runtime()['cache']);

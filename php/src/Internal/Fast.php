@@ -96,13 +96,26 @@ final class Fast implements Backend
         }
         $this->handle = $r->handle;
         $this->generation = $r->generation;
+        $cache = self::CACHE[$r->cache] ?? (string) $r->cache;
+        $problem = '';
+        if ($cache === 'unusable') {
+            $problem = preg_match('/^(cache-[a-z]+):/', $message, $m) ? $m[1] : 'cache-error';
+            if (self::firstReport($r)) {
+                self::warn(
+                    "talk-call-rules: the disk cache of compiled code is not used, so every new PHP process compiles the module (~0.2 s): {$message}. "
+                    . 'Use a folder of this user that nobody else can write, below folders only root or this user can write '
+                    . '(TALK_CALL_RULES_CACHE; see SECURITY.md, "The PHP bridge\'s disk cache"). Logged once per process.'
+                );
+            }
+        }
         $this->info = [
             'kind' => 'wasmtime',
             'library' => $this->library,
             'source' => self::SOURCES[$r->source] ?? (string) $r->source,
-            'cache' => self::CACHE[$r->cache] ?? (string) $r->cache,
+            'cache' => $cache,
             'cacheDir' => $this->cacheDir,
             'cacheNote' => $message,
+            'cacheProblem' => $problem,
             'generation' => $r->generation,
             'phases' => $phases + [
                 'engine' => $r->engine_ns / 1e6,
@@ -113,6 +126,31 @@ final class Fast implements Backend
                 'cacheWrite' => $r->store_ns / 1e6,
             ],
         ];
+    }
+
+    /**
+     * Whether the library reports this cache problem for the first time in this process (it
+     * remembers what it reported: a PHP-FPM worker logs a problem once, not on every request).
+     * False with a declaration older than the `warn` field (an ffi.preload scope of a
+     * previous build).
+     */
+    private static function firstReport(FFI\CData $r): bool
+    {
+        try {
+            return $r->warn !== 0;
+        } catch (\Throwable) {
+            return false;
+        }
+    }
+
+    /** An E_USER_WARNING (error handlers such as Nextcloud's log it); error_log() when a handler throws. */
+    private static function warn(string $text): void
+    {
+        try {
+            trigger_error($text, E_USER_WARNING);
+        } catch (\Throwable) {
+            error_log($text);
+        }
     }
 
     public function answer(string $export, array $docs, ?int $i64 = null): ?string

@@ -20,7 +20,8 @@ final class FastCgi
     private const STDERR = 7;
     private const RESPONDER = 1;
 
-    public static function get(string $host, int $port, string $script, string $query = ''): string
+    /** @param array<string, string> $extra further FastCGI parameters (what a web server's fastcgi_param adds) */
+    public static function get(string $host, int $port, string $script, string $query = '', array $extra = []): string
     {
         $s = @fsockopen($host, $port, $errno, $errstr, 5.0);
         if ($s === false) {
@@ -42,6 +43,7 @@ final class FastCgi
             'QUERY_STRING' => $query,
             'CONTENT_LENGTH' => '0',
         ];
+        $params = array_merge($params, $extra);
         $body = '';
         foreach ($params as $k => $v) {
             $body .= self::length(strlen($k)) . self::length(strlen($v)) . $k . $v;

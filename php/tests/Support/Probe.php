@@ -53,6 +53,29 @@ final class Probe
         return [$request, $state];
     }
 
+    /**
+     * Runs $fn and collects the E_USER_WARNINGs it raises (PHPUnit would turn the first one
+     * into an error).
+     *
+     * @template T
+     * @param callable(): T $fn
+     * @param-out list<string> $warnings
+     * @return T
+     */
+    public static function collectWarnings(callable $fn, ?array &$warnings): mixed
+    {
+        $warnings = [];
+        set_error_handler(static function (int $no, string $message) use (&$warnings): bool {
+            $warnings[] = $message;
+            return true;
+        }, E_USER_WARNING);
+        try {
+            return $fn();
+        } finally {
+            restore_error_handler();
+        }
+    }
+
     public static function wasmPath(): string
     {
         return CallRules::defaultWasmPath();

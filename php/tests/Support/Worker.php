@@ -108,12 +108,19 @@ final class Worker
         return (int) substr($name, strrpos($name, ':') + 1);
     }
 
-    /** One request; its JSON answer, decoded. */
-    public function request(string $query = ''): array
+    /**
+     * One request; its JSON answer, decoded.
+     *
+     * @param array<string, string> $params further FastCGI parameters ('fpm' only)
+     */
+    public function request(string $query = '', array $params = []): array
     {
         if ($this->server === 'fpm') {
-            $body = FastCgi::get('127.0.0.1', $this->port, __DIR__ . '/worker-request.php', $query);
+            $body = FastCgi::get('127.0.0.1', $this->port, __DIR__ . '/worker-request.php', $query, $params);
         } else {
+            if ($params !== []) {
+                throw new \LogicException('FastCGI parameters need the fpm server');
+            }
             $url = "http://127.0.0.1:{$this->port}/" . ($query === '' ? '' : "?{$query}");
             $body = @file_get_contents($url, false, stream_context_create(['http' => ['ignore_errors' => true, 'timeout' => 60]]));
         }
