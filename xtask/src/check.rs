@@ -14,10 +14,14 @@
 //! partial object); `peers` a multiset of `{actorType, actorId, sessionId}`;
 //! `effects` partial matches (`attendeeIds` as sets); `noEffects` types that
 //! must not appear. An unknown `expect` key is an error in the vector.
+//!
+//! Vectors and transcripts are read by [`crate::json`] (serde_json), never by
+//! the engine's own parser, and compared as `serde_json::Value`s.
 
+pub use crate::json::deep_eq;
 use crate::transcript::{Step, Transcript};
 use crate::vectors::{steps_of, VectorFile};
-use talk_call_rules::json::Value;
+use serde_json::Value;
 
 const EXPECT_KEYS: [&str; 9] =
     ["status", "data", "message", "reason", "state", "peers", "effects", "noEffects", "mutations"];
@@ -133,7 +137,7 @@ fn describe(request: &Value) -> String {
 /// Compares one outcome, and the state after its mutations, with an `expect` block.
 pub fn compare(outcome: &Value, after: &Value, expect: &Value) -> Result<(), String> {
     let Value::Object(keys) = expect else { return Err("expect is not an object".into()) };
-    if let Some((k, _)) = keys.iter().find(|(k, _)| !EXPECT_KEYS.contains(&k.as_ref())) {
+    if let Some(k) = keys.keys().find(|k| !EXPECT_KEYS.contains(&k.as_str())) {
         return Err(format!("unknown expect key {k:?}"));
     }
     let got = |k: &str| outcome.get(k).cloned().unwrap_or(Value::Null);
@@ -143,12 +147,7 @@ pub fn compare(outcome: &Value, after: &Value, expect: &Value) -> Result<(), Str
     for key in ["status", "data", "message", "reason"] {
         if let Some(want) = expect.get(key) {
             if !deep_eq(&got(key), want) {
-                return Err(format!(
-                    "{key}: got {} expected {} (outcome {})",
-                    got(key).to_json(),
-                    want.to_json(),
-                    short(outcome)
-                ));
+                return Err(format!("{key}: got {} expected {} (outcome {})", got(key), want, short(outcome)));
             }
         }
     }
@@ -156,14 +155,14 @@ pub fn compare(outcome: &Value, after: &Value, expect: &Value) -> Result<(), Str
         None => Value::Array(vec![]),
         Some(m) => m.clone(),
     };
-    let none_expected = matches!(expect.get("mutations"), Some(Value::Str(s)) if s == "none");
+    let none_expected = matches!(expect.get("mutations"), Some(Value::String(s)) if s == "none");
     let none_made = matches!(&mutations, Value::Array(a) if a.is_empty());
     match expect.get("mutations") {
         Some(_) if none_expected && !none_made => {
-            return Err(format!("mutations: expected none, got {}", mutations.to_json()));
+            return Err(format!("mutations: expected none, got {mutations}"));
         }
         Some(want) if !none_expected && !deep_eq(&mutations, want) => {
-            return Err(format!("mutations: got {} expected {}", mutations.to_json(), want.to_json()));
+            return Err(format!("mutations: got {mutations} expected {want}"));
         }
         _ => {}
     }
@@ -181,11 +180,7 @@ pub fn compare(outcome: &Value, after: &Value, expect: &Value) -> Result<(), Str
         let Value::Array(want) = want else { return Err("expect.effects is not a list".into()) };
         for w in want {
             if !effects.iter().any(|e| effect_matches(e, w)) {
-                return Err(format!(
-                    "effects: none matches {} (effects {})",
-                    w.to_json(),
-                    Value::Array(effects.clone()).to_json()
-                ));
+                return Err(format!("effects: none matches {w} (effects {})", Value::Array(effects.clone())));
             }
         }
     }
@@ -194,10 +189,10 @@ pub fn compare(outcome: &Value, after: &Value, expect: &Value) -> Result<(), Str
         for t in types {
             // A type the engine never emits would make the check pass by itself.
             if !t.as_str().is_some_and(|t| EFFECT_TYPES.contains(&t)) {
-                return Err(format!("expect.noEffects: {} is not an effect type", t.to_json()));
+                return Err(format!("expect.noEffects: {t} is not an effect type"));
             }
             if let Some(e) = effects.iter().find(|e| e.get("type") == Some(t)) {
-                return Err(format!("noEffects: found {}", e.to_json()));
+                return Err(format!("noEffects: found {e}"));
             }
         }
     }
@@ -208,12 +203,12 @@ fn check_peers(data: &Value, want: &Value) -> Result<(), String> {
     let key = |p: &Value| {
         ["actorType", "actorId", "sessionId"]
             .iter()
-            .map(|k| p.get(k).map(Value::to_json).unwrap_or_default())
+            .map(|k| p.get(k).map(Value::to_string).unwrap_or_default())
             .collect::<Vec<_>>()
             .join("|")
     };
     let (Value::Array(data), Value::Array(want)) = (data, want) else {
-        return Err(format!("peers: data is not a list ({})", data.to_json()));
+        return Err(format!("peers: data is not a list ({data})"));
     };
     let mut have: Vec<String> = data.iter().map(key).collect();
     let mut need: Vec<String> = want.iter().map(key).collect();
@@ -226,7 +221,7 @@ fn check_peers(data: &Value, want: &Value) -> Result<(), String> {
 }
 
 fn short(outcome: &Value) -> String {
-    let mut s = outcome.to_json();
+    let mut s = outcome.to_string();
     if s.len() > 600 {
         let mut cut = 600;
         while !s.is_char_boundary(cut) {
@@ -238,35 +233,13 @@ fn short(outcome: &Value) -> String {
     s
 }
 
-fn as_number(v: &Value) -> Option<f64> {
-    match v {
-        Value::Int(i) => Some(*i as f64),
-        Value::Decimal(d) => d.parse().ok(),
-        _ => None,
-    }
-}
-
-/// JSON equality: numbers by value, objects regardless of key order.
-pub fn deep_eq(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| b.get(k).is_some_and(|w| deep_eq(v, w)))
-        }
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(v, w)| deep_eq(v, w)),
-        _ => match (as_number(a), as_number(b)) {
-            (Some(x), Some(y)) => x == y,
-            _ => a == b,
-        },
-    }
-}
-
 /// Every key of `partial` has an equal value in `full` (absent counts as null).
 fn contains(full: &Value, partial: &Value) -> Result<(), String> {
     let Value::Object(m) = partial else { return Err("the expected partial row is not an object".into()) };
     for (k, want) in m {
         let got = full.get(k).unwrap_or(&Value::Null);
         if !deep_eq(got, want) {
-            return Err(format!("{k} is {} but {} was expected", got.to_json(), want.to_json()));
+            return Err(format!("{k} is {got} but {want} was expected"));
         }
     }
     Ok(())
@@ -279,7 +252,7 @@ fn effect_matches(effect: &Value, want: &Value) -> bool {
         if k == "attendeeIds" {
             let set = |v: &Value| {
                 let mut ids: Vec<String> = match v {
-                    Value::Array(a) => a.iter().map(Value::to_json).collect(),
+                    Value::Array(a) => a.iter().map(Value::to_string).collect(),
                     _ => vec![],
                 };
                 ids.sort();
@@ -296,7 +269,7 @@ fn effect_matches(effect: &Value, want: &Value) -> bool {
 fn check_state(state: &Value, want: &Value) -> Result<(), String> {
     let Value::Object(parts) = want else { return Err("expect.state is not an object".into()) };
     for (key, part) in parts {
-        let id_key = match key.as_ref() {
+        let id_key = match key.as_str() {
             "sessions" => "sessionId",
             "attendees" => "attendeeId",
             _ => {
@@ -314,11 +287,12 @@ fn check_state(state: &Value, want: &Value) -> Result<(), String> {
             _ => &[],
         };
         for (id, partial) in rows {
-            let row = have.iter().find(|r| {
-                r.get(id_key).is_some_and(|v| match v {
-                    Value::Str(s) => s == id,
-                    other => other.to_json() == *id,
-                })
+            // A string id is the key itself; any other id is the key read as JSON (attendee 3 is "3").
+            let id_value = crate::json::parse(id).ok();
+            let row = have.iter().find(|r| match r.get(id_key) {
+                Some(Value::String(s)) => s == id,
+                Some(v) => id_value.as_ref().is_some_and(|k| deep_eq(v, k)),
+                None => false,
             });
             match (row, partial) {
                 (None, Value::Null) => {}
@@ -334,10 +308,9 @@ fn check_state(state: &Value, want: &Value) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use talk_call_rules::json::parse;
 
     fn v(s: &str) -> Value {
-        parse(s).unwrap()
+        crate::json::parse(s).unwrap()
     }
 
     #[test]

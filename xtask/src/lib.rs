@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod gen;
+pub mod json;
 pub mod native;
 pub mod transcript;
 pub mod vectors;

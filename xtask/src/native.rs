@@ -1,16 +1,22 @@
 //! The native host: runs each vector's steps through the Rust API and writes
 //! what it got, exactly as the Node, Chromium and PHP drivers do through their
 //! bridges (the transcript format is in [`crate::transcript`]).
+//!
+//! Like those drivers it talks to the engine in JSON text (`evaluate_json`,
+//! `apply_json`, the functions the PHP bridge calls) and reads the answers with
+//! the matcher's own parser ([`crate::json`]), so what the matcher judges never
+//! went through the engine's parser on this side.
 
+use crate::json;
 use crate::transcript::{line, Transcript};
 use crate::vectors::{steps_of, VectorFile};
-use talk_call_rules::json::Value;
+use serde_json::{Map, Value};
 
 /// Runs every case of `files` and records what happened.
 pub fn drive(files: &[VectorFile]) -> Transcript {
     let mut t = Transcript::default();
-    let host = Value::object().with("host", "native").with("version", talk_call_rules::version());
-    t.add(host).expect("a header line");
+    let version = json::parse(&talk_call_rules::version().to_json()).expect("the engine's version is JSON");
+    t.add(serde_json::json!({ "host": "native", "version": version })).expect("a header line");
     for f in files {
         let Ok(cases) = &f.cases else { continue };
         for (index, case) in cases.iter().enumerate() {
@@ -22,73 +28,103 @@ pub fn drive(files: &[VectorFile]) -> Transcript {
     t
 }
 
+/// `line` with one more member.
+fn with(mut line: Value, key: &str, value: impl Into<Value>) -> Value {
+    if let Value::Object(m) = &mut line {
+        m.insert(key.to_string(), value.into());
+    }
+    line
+}
+
+/// An engine answer that is an outcome rather than a state (the test the JS and
+/// PHP drivers make of `apply`'s answer).
+fn is_outcome(v: &Value) -> bool {
+    v.get("status").is_some_and(Value::is_number) && v.get("reason").is_some() && v.get("room").is_none()
+}
+
 fn drive_case(file: &str, index: usize, case: &Value) -> Vec<Value> {
     let mut out = Vec::new();
     let (mut state, steps) = match (case.get("state"), steps_of(case)) {
         (Some(s), Ok(steps)) => (s.clone(), steps),
-        (None, _) => return vec![line(file, index, None).with("error", "the case has no state")],
-        (_, Err(e)) => return vec![line(file, index, None).with("error", e)],
+        (None, _) => return vec![with(line(file, index, None), "error", "the case has no state")],
+        (_, Err(e)) => return vec![with(line(file, index, None), "error", e)],
     };
     for (i, step) in steps.iter().enumerate() {
         let at = line(file, index, Some(i + 1));
         if let Some(kind) = step.get("fixture").and_then(Value::as_str) {
             match fixture(&mut state, kind, step) {
-                Ok(()) => out.push(at.with("fixture", kind)),
+                Ok(()) => out.push(with(at, "fixture", kind)),
                 Err(e) => {
-                    out.push(at.with("error", format!("fixture {kind}: {e}")));
+                    out.push(with(at, "error", format!("fixture {kind}: {e}")));
                     break;
                 }
             }
             continue;
         }
         let Some(request) = step.get("request") else {
-            out.push(at.with("error", "a step without request or fixture"));
+            out.push(with(at, "error", "a step without request or fixture"));
             break;
         };
-        let outcome = talk_call_rules::evaluate(request, &state).to_value();
-        let mutations = outcome.get("mutations").cloned().unwrap_or(Value::Array(vec![]));
-        match talk_call_rules::apply(&state, &mutations) {
-            Ok(next) => {
-                state = next;
-                out.push(at.with("outcome", outcome).with("state", state.clone()));
-            }
-            Err(o) => {
-                out.push(
-                    at.with("error", format!("apply refused the outcome's mutations: {}", o.to_value().to_json())),
-                );
+        let state_text = state.to_string();
+        let answer = talk_call_rules::evaluate_json(&request.to_string(), &state_text);
+        let outcome = match json::parse(&answer) {
+            Ok(o) => o,
+            Err(e) => {
+                out.push(with(at, "error", format!("evaluate answered something that is not JSON: {e}")));
                 break;
             }
+        };
+        let mutations = match outcome.get("mutations") {
+            Some(m @ Value::Array(_)) => m.clone(),
+            _ => Value::Array(vec![]),
+        };
+        let next = match json::parse(&talk_call_rules::apply_json(&state_text, &mutations.to_string())) {
+            Ok(n) => n,
+            Err(e) => {
+                out.push(with(at, "error", format!("apply answered something that is not JSON: {e}")));
+                break;
+            }
+        };
+        if is_outcome(&next) {
+            let data = next.get("data").cloned().unwrap_or(Value::Null);
+            out.push(with(at, "error", format!("apply refused the outcome's mutations: {data}")));
+            break;
         }
+        state = next;
+        out.push(with(with(at, "outcome", outcome), "state", state.clone()));
     }
     out
 }
 
-fn rows_mut<'a>(state: &'a mut Value, table: &str) -> Result<&'a mut Vec<Value>, String> {
-    if state.get(table).is_none() {
-        state.set(table, Value::Array(vec![]));
+fn table<'a>(state: &'a mut Value, key: &str) -> Result<&'a mut Value, String> {
+    let Value::Object(m) = state else { return Err("the state is not an object".into()) };
+    Ok(m.entry(key).or_insert(Value::Null))
+}
+
+/// The rows of a table (created empty when absent).
+fn rows_mut<'a>(state: &'a mut Value, key: &str) -> Result<&'a mut Vec<Value>, String> {
+    let rows = table(state, key)?;
+    if rows.is_null() {
+        *rows = Value::Array(vec![]);
     }
-    match state.get_mut(table) {
-        Some(Value::Array(rows)) => Ok(rows),
-        _ => Err(format!("state.{table} is not a list")),
+    match rows {
+        Value::Array(rows) => Ok(rows),
+        _ => Err(format!("state.{key} is not a list")),
     }
 }
 
+/// Sets the members of `set` on `target` (made an object first when it is not one).
 fn merge(target: &mut Value, set: &Value) -> Result<(), String> {
-    let Value::Object(m) = set else { return Err("set is not an object".into()) };
-    if !matches!(target, Value::Object(_)) {
-        *target = Value::object();
+    let Value::Object(set) = set else { return Err("set is not an object".into()) };
+    if !target.is_object() {
+        *target = Value::Object(Map::new());
     }
-    for (k, v) in m {
-        target.insert(k.clone(), v.clone());
+    if let Value::Object(m) = target {
+        for (k, v) in set {
+            m.insert(k.clone(), v.clone());
+        }
     }
     Ok(())
-}
-
-fn object_mut<'a>(state: &'a mut Value, key: &str) -> &'a mut Value {
-    if state.get(key).is_none() {
-        state.set(key, Value::object());
-    }
-    state.get_mut(key).expect("just set")
 }
 
 fn same_id(a: Option<&Value>, b: &Value) -> bool {
@@ -101,7 +137,7 @@ fn remove(state: &mut Value, table: &str, key: &str, id: &Value) -> Result<(), S
     let before = rows.len();
     rows.retain(|r| !same_id(r.get(key), id));
     if rows.len() == before {
-        return Err(format!("no {} {}", table.trim_end_matches('s'), id.to_json()));
+        return Err(format!("no {} {}", table.trim_end_matches('s'), id));
     }
     Ok(())
 }
@@ -118,15 +154,15 @@ fn fixture(state: &mut Value, kind: &str, step: &Value) -> Result<(), String> {
             remove(state, "attendees", "attendeeId", &id)?;
             rows_mut(state, "sessions")?.retain(|s| !same_id(s.get("attendeeId"), &id));
         }
-        "setRoom" => merge(object_mut(state, "room"), &arg("set")?)?,
-        "setConfig" => merge(object_mut(state, "config"), &arg("set")?)?,
+        "setRoom" => merge(table(state, "room")?, &arg("set")?)?,
+        "setConfig" => merge(table(state, "config")?, &arg("set")?)?,
         "setAttendee" => {
             let id = arg("attendeeId")?;
             let set = arg("set")?;
             let row = rows_mut(state, "attendees")?
                 .iter_mut()
                 .find(|a| same_id(a.get("attendeeId"), &id))
-                .ok_or(format!("no attendee {}", id.to_json()))?;
+                .ok_or(format!("no attendee {id}"))?;
             merge(row, &set)?;
         }
         "ping" => {
@@ -135,8 +171,8 @@ fn fixture(state: &mut Value, kind: &str, step: &Value) -> Result<(), String> {
             let row = rows_mut(state, "sessions")?
                 .iter_mut()
                 .find(|s| same_id(s.get("sessionId"), &id))
-                .ok_or(format!("no session {}", id.to_json()))?;
-            row.set("lastPing", at);
+                .ok_or(format!("no session {id}"))?;
+            row["lastPing"] = at; // a row found by its sessionId is an object
         }
         other => return Err(format!("unknown fixture {other:?}")),
     }

@@ -13,8 +13,9 @@
 //! `state` is the running state after the step's mutations were applied with the
 //! host's own `apply`. A driver stops a case at its first error.
 
+use crate::json;
+use serde_json::Value;
 use std::collections::HashMap;
-use talk_call_rules::json::{self, Value};
 
 /// What the host reported for one step.
 pub enum Step {
@@ -35,7 +36,7 @@ impl Transcript {
         let mut t = Transcript::default();
         for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
             let at = |e: String| format!("transcript line {}: {e}", n + 1);
-            let v = json::parse(line).map_err(|e| at(format!("{e}")))?;
+            let v = json::parse(line).map_err(at)?;
             t.add(v).map_err(at)?;
         }
         Ok(t)
@@ -49,7 +50,7 @@ impl Transcript {
         }
         let file = line.get("file").and_then(Value::as_str).ok_or("no file")?.to_string();
         let case = line.get("case").and_then(Value::as_i64).and_then(|c| usize::try_from(c).ok()).ok_or("no case")?;
-        let error = line.get("error").map(|e| e.as_str().map_or_else(|| e.to_json(), str::to_string));
+        let error = line.get("error").map(|e| e.as_str().map_or_else(|| e.to_string(), str::to_string));
         let Some(step) = line.get("step") else {
             let e = error.ok_or("neither a step nor an error")?;
             self.case_errors.insert((file, case), e);
@@ -95,9 +96,8 @@ impl Transcript {
 
 /// One transcript line, as the drivers write it.
 pub fn line(file: &str, case: usize, step: Option<usize>) -> Value {
-    let v = Value::object().with("file", file).with("case", case as i64);
     match step {
-        Some(s) => v.with("step", s as i64),
-        None => v,
+        Some(s) => serde_json::json!({ "file": file, "case": case, "step": s }),
+        None => serde_json::json!({ "file": file, "case": case }),
     }
 }

@@ -8,12 +8,14 @@
 //! one that runs, and the difference is reported (`cargo xtask vendor-vectors`
 //! copies it in).
 
+use crate::json;
+use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
-use talk_call_rules::json::{self, Value};
 
 /// One vector file: its name as given (how reports and transcripts call it) and
-/// its cases, or why it could not be read.
+/// its cases, or why it could not be read (read by [`crate::json`], never by the
+/// engine's parser).
 pub struct VectorFile {
     pub name: String,
     pub cases: Result<Vec<Value>, String>,
@@ -40,7 +42,7 @@ pub fn steps_of(case: &Value) -> Result<Vec<Value>, String> {
         None => {
             let request = case.get("request").cloned().ok_or("a case without steps needs a request")?;
             let expect = case.get("expect").cloned().unwrap_or(Value::Null);
-            Ok(vec![Value::object().with("request", request).with("expect", expect)])
+            Ok(vec![serde_json::json!({ "request": request, "expect": expect })])
         }
     }
 }
@@ -168,7 +170,7 @@ fn case_changes(old: &Path, new: &Path) -> String {
         match VectorFile::read(p, String::new()).cases {
             Ok(c) => c
                 .iter()
-                .map(|c| (c.get("name").and_then(Value::as_str).unwrap_or("").to_string(), c.to_json()))
+                .map(|c| (c.get("name").and_then(Value::as_str).unwrap_or("").to_string(), c.to_string()))
                 .collect(),
             Err(_) => Vec::new(),
         }
