@@ -10,6 +10,9 @@
 #    both into target/php-runtime/release/;
 #  - writes the ffi.preload headers beside them: talk-call-rules-ffi.h (libtcr_php, FFI scope
 #    TALK_CALL_RULES) and talk-call-rules-wasm-h-ffi.h (libwasmi, scope TALK_CALL_RULES_WASM_H).
+# A rebuilt library is a new file (cargo links it anew), so running PHP workers keep the copy they
+# mapped until they are recycled. Install a library elsewhere the same way (install -m 0644, or a
+# copy to a temporary name beside it and mv -f), never with cp over it: workers crash with SIGBUS.
 # Prints the path of the default library on its last line (stdout); everything else goes to stderr.
 # Environment: TCR_PHP_NO_APT=1 skips the apt-get step (fails instead when PHP is missing).
 #   TCR_PHP_FAST=0 builds only libwasmi.so (the bridge then runs on the wasm.h fallback).
