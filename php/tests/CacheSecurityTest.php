@@ -191,7 +191,7 @@ final class CacheSecurityTest extends TestCase
      * sticky bit); that user swaps it, as fast as the kernel allows (renameat2
      * RENAME_EXCHANGE), with a symbolic link to a folder holding a valid cache file of other
      * code under the right name, owned by the web server's user (stored through an upload
-     * feature, say). Path-based checks loaded it in 45 to 62 of these 300 loads. The
+     * feature, say). Path-based checks loaded it in 7 to 62 of these 300 loads (four runs). The
      * folders above the cache folder are now checked: this one is refused outright, and no
      * step uses the path after the check (the unit tests prove that part).
      */
