@@ -228,7 +228,11 @@ export interface UpdateAttendee {
 	attendeeId: number;
 	set: Partial<Attendee>;
 }
-/** A row change the host persists (in order); `apply` performs them. */
+/**
+ * A row change the host persists (in order); `apply` performs them. `set` names only writable
+ * columns (`facts().columns`, the same as the PHP bridge's MutationWriter writes), never a key
+ * (token, attendee or session id, actor), each with a value of the column's type and range.
+ */
 export type Mutation = UpdateRoom | UpdateSession | UpdateAttendee;
 
 export type SystemMessageKind =
@@ -449,10 +453,21 @@ export interface Limits {
 }
 export declare const LIMITS: Readonly<Limits>;
 
+/** A column a mutation may write: an integer in `min..max` (null when nullable), or a string or null. */
+export type WritableColumn =
+	| { type: 'int'; min: number; max: number; nullable: boolean }
+	| { type: 'string'; nullable: true };
+
 /** What `facts()` answers: the module's own reason table, limits and bad-input shapes. */
 export interface Facts {
 	reasons: { code: Reason; status: number[]; explanation: string; when: string }[];
 	limits: Limits;
+	/** The writable columns of each table (`apply` refuses every other field), and the op that writes them. */
+	columns: {
+		room: { op: 'updateRoom'; columns: Record<string, WritableColumn> };
+		attendees: { op: 'updateAttendee'; columns: Record<string, WritableColumn> };
+		sessions: { op: 'updateSession'; columns: Record<string, WritableColumn> };
+	};
 	badInput: Outcome;
 	badInputEnvelope: OcsEnvelope;
 	badInputExplanation: Explanation;
@@ -536,7 +551,11 @@ export declare function wasmExports(): AbiExports | null;
 
 /** Decides a request against the stored rows. */
 export declare function evaluate(request: Request, state: State): Outcome;
-/** Applies mutations: the new State (input untouched), or a bad-input Outcome on bad data. */
+/**
+ * Applies mutations: the new State (input untouched), or a bad-input Outcome on bad data: an unknown
+ * `op`, a row that is not there, a column that is not writable (keys never are), a value of the
+ * wrong type or range (the detail names the mutation and the field). Nothing of a refused list is applied.
+ */
 export declare function apply(state: State, mutations: readonly Mutation[]): State | Outcome;
 /** The OCS v2 envelope the server would send for `outcome`. */
 export declare function ocs(outcome: Outcome): OcsEnvelope;

@@ -1,12 +1,133 @@
 //! Mutations → new state. Works on the JSON tree itself, so every field the
 //! rules do not own (unknown columns, host annotations) survives untouched,
 //! in its place.
+//!
+//! A mutation is checked as the PHP bridge's `MutationWriter` checks it before
+//! writing a row: a known `op`, a row key of the right type, and in `set` only
+//! the writable columns of its table ([`COLUMNS`]), each with a value of its
+//! type and range. Keys (token, attendee and session ids, actors) are never
+//! writable: a mutation cannot move a row. The ranges are the ones the state
+//! reader accepts, so whatever `apply` answers reads back as a state when its
+//! input did.
 
-use crate::input::{Fields, MAX_MUTATIONS};
+use crate::index::{self, Index};
+use crate::input::{Fields, MAX_MUTATIONS, MAX_SAFE_INT};
 use crate::json::Value;
 use crate::reader::{shape, InputError};
 
-/// Applies `mutations` in order to a copy of `state`.
+const INT32_MIN: i64 = i32::MIN as i64;
+const INT32_MAX: i64 = i32::MAX as i64;
+
+/// What a writable column holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// An integer in `min..=max`; null only when `nullable`.
+    Int { min: i64, max: i64, nullable: bool },
+    /// A string, or null.
+    Text,
+}
+
+/// One writable column: the State's field name and what it holds.
+#[derive(Clone, Copy, Debug)]
+pub struct Column {
+    pub field: &'static str,
+    pub kind: Kind,
+}
+
+const fn int(field: &'static str, min: i64, max: i64) -> Column {
+    Column { field, kind: Kind::Int { min, max, nullable: false } }
+}
+
+/// Unix seconds, or null (no call, no timer, never joined).
+const fn time(field: &'static str) -> Column {
+    Column { field, kind: Kind::Int { min: 0, max: MAX_SAFE_INT, nullable: true } }
+}
+
+const fn text(field: &'static str) -> Column {
+    Column { field, kind: Kind::Text }
+}
+
+/// A table mutations write: the State's table, the `op` that writes it and its
+/// writable columns.
+#[derive(Debug)]
+pub struct Table {
+    pub name: &'static str,
+    pub op: &'static str,
+    pub columns: &'static [Column],
+}
+
+impl Table {
+    pub fn column(&self, field: &str) -> Option<&'static Column> {
+        self.columns.iter().find(|c| c.field == field)
+    }
+}
+
+/// The one list of writable columns (php/src/Storage/Columns.php writes the same
+/// fields; php/tests/MutationColumnsTest.php compares the two through `facts()`).
+pub const COLUMNS: [Table; 3] = [
+    Table {
+        name: "room",
+        op: "updateRoom",
+        columns: &[
+            int("type", 1, 6),
+            int("readOnly", 0, 1),
+            int("listable", 0, 2),
+            int("lobbyState", 0, 1),
+            time("lobbyTimer"),
+            text("objectType"),
+            int("callFlag", INT32_MIN, INT32_MAX),
+            time("activeSince"),
+            int("activeGuests", 0, INT32_MAX),
+            int("defaultPermissions", INT32_MIN, INT32_MAX),
+            int("callPermissions", INT32_MIN, INT32_MAX),
+            int("recordingConsent", 0, 2),
+            int("callRecording", 0, 5),
+            int("breakoutRoomMode", 0, 3),
+            int("breakoutRoomStatus", 0, 2),
+        ],
+    },
+    Table {
+        name: "attendees",
+        op: "updateAttendee",
+        columns: &[
+            text("displayName"),
+            int("participantType", 1, 6),
+            int("permissions", INT32_MIN, INT32_MAX),
+            time("lastJoinedCall"),
+            int("notificationCalls", 0, 1),
+            text("phoneNumber"),
+            text("callId"),
+        ],
+    },
+    Table {
+        name: "sessions",
+        op: "updateSession",
+        columns: &[int("inCall", INT32_MIN, INT32_MAX), int("lastPing", 0, MAX_SAFE_INT)],
+    },
+];
+
+/// The writable columns as `facts()` lists them:
+/// `{ room: { field: { type: "int", min, max, nullable } | { type: "string", nullable: true } }, … }`.
+pub fn columns_fact() -> Value {
+    let mut out = Value::object();
+    for t in &COLUMNS {
+        let mut fields = Value::object();
+        for c in t.columns {
+            let v = match c.kind {
+                Kind::Int { min, max, nullable } => {
+                    Value::object().with("type", "int").with("min", min).with("max", max).with("nullable", nullable)
+                }
+                Kind::Text => Value::object().with("type", "string").with("nullable", true),
+            };
+            fields = fields.with(c.field, v);
+        }
+        out = out.with(t.name, Value::object().with("op", t.op).with("columns", fields));
+    }
+    out
+}
+
+/// Applies `mutations` in order to a copy of `state`. The whole list is checked
+/// first: a bad mutation anywhere answers its error and changes nothing.
 pub fn apply(state: &Value, mutations: &Value) -> Result<Value, InputError> {
     let Value::Array(list) = mutations else {
         return Err(shape!("mutations: expected an array, got {}", mutations.kind()));
@@ -15,48 +136,151 @@ pub fn apply(state: &Value, mutations: &Value) -> Result<Value, InputError> {
         return Err(shape!("mutations: {} entries exceed the limit of {MAX_MUTATIONS}", list.len()));
     }
     Fields::of(state, "state")?;
-    let mut next = state.clone();
+    let mut tables = Vec::with_capacity(list.len());
     for (i, m) in list.iter().enumerate() {
-        apply_one(&mut next, m, &format!("mutations[{i}]"))?;
+        tables.push(check(m, i)?);
+    }
+    let mut next = state.clone();
+    let mut rows = Rows::default();
+    for (i, (m, table)) in list.iter().zip(tables).enumerate() {
+        let row = match table.name {
+            "room" => match next.get_mut("room") {
+                Some(room @ Value::Object(_)) => room,
+                _ => return Err(shape!("mutations[{i}]: state.room is missing or not an object")),
+            },
+            "sessions" => {
+                let id = m.get("sessionId").and_then(Value::as_str).unwrap_or_default();
+                let at = rows.session(&next, id);
+                let at = at.ok_or_else(|| shape!("mutations[{i}]: no session \"{id}\" in state.sessions"))?;
+                row_at(&mut next, "sessions", at)
+            }
+            _ => {
+                let id = m.get("attendeeId").and_then(Value::as_i64).unwrap_or_default();
+                let at = rows.attendee(&next, id);
+                let at = at.ok_or_else(|| shape!("mutations[{i}]: no attendee {id} in state.attendees"))?;
+                row_at(&mut next, "attendees", at)
+            }
+        };
+        if let Some(Value::Object(set)) = m.get("set") {
+            for (k, v) in set {
+                row.insert(k.clone(), v.clone());
+            }
+        }
     }
     Ok(next)
 }
 
-fn apply_one(state: &mut Value, m: &Value, path: &str) -> Result<(), InputError> {
-    let f = Fields::of(m, path)?;
-    let set = match f.get("set") {
-        Some(Value::Object(set)) => set.clone(),
-        Some(v) => return Err(shape!("{path}.set: expected an object, got {}", v.kind())),
-        None => return Err(shape!("{path}.set: required")),
-    };
+/// One mutation: a known op, its row key, and every value of `set` against its
+/// column. Answers the table it writes.
+fn check(m: &Value, i: usize) -> Result<&'static Table, InputError> {
+    let path = format!("mutations[{i}]");
+    let f = Fields::of(m, &path)?;
     let op = f.required_string("op")?;
-    let row = match op.as_str() {
-        "updateRoom" => match state.get_mut("room") {
-            Some(room @ Value::Object(_)) => room,
-            _ => return Err(shape!("{path}: state.room is missing or not an object")),
-        },
-        "updateSession" => {
-            let id = f.required_string("sessionId")?;
-            find_row(state, "sessions", |r| r.get("sessionId").and_then(Value::as_str) == Some(id.as_str()))
-                .ok_or_else(|| shape!("{path}: no session \"{id}\" in state.sessions"))?
-        }
-        "updateAttendee" => {
-            let id = f.required_int("attendeeId", 1, crate::input::MAX_SAFE_INT)?;
-            find_row(state, "attendees", |r| r.get("attendeeId").and_then(Value::as_i64) == Some(id))
-                .ok_or_else(|| shape!("{path}: no attendee {id} in state.attendees"))?
-        }
-        other => return Err(shape!("{path}.op: unknown operation \"{other}\"")),
+    let Some(table) = COLUMNS.iter().find(|t| t.op == op) else {
+        return Err(shape!("{path}.op: unknown operation \"{op}\" (updateRoom, updateSession or updateAttendee)"));
+    };
+    match table.name {
+        "room" => {}
+        "sessions" => drop(f.required_string("sessionId")?),
+        _ => drop(f.required_int("attendeeId", 1, MAX_SAFE_INT)?),
+    }
+    let set = match m.get("set") {
+        Some(Value::Object(set)) => set,
+        Some(Value::Null) | None => return Err(shape!("{path}.set: required")),
+        Some(v) => return Err(shape!("{path}.set: expected an object, got {}", v.kind())),
     };
     for (k, v) in set {
-        row.insert(k, v);
+        match table.column(k) {
+            Some(c) if fits(c.kind, v) => {}
+            Some(c) => return Err(misfit(&path, k, c.kind, v)),
+            None => return Err(not_writable(&path, k, table)),
+        }
     }
-    Ok(())
+    Ok(table)
 }
 
-fn find_row<'a>(state: &'a mut Value, table: &str, pick: impl Fn(&Value) -> bool) -> Option<&'a mut Value> {
-    match state.get_mut(table)? {
-        Value::Array(rows) => rows.iter_mut().find(|r| pick(r)),
-        _ => None,
+/// Can a column of this kind hold `v`?
+fn fits(kind: Kind, v: &Value) -> bool {
+    match (kind, v) {
+        (Kind::Int { nullable, .. }, Value::Null) => nullable,
+        (Kind::Int { min, max, .. }, Value::Int(i)) => (min..=max).contains(i),
+        (Kind::Text, Value::Null | Value::Str(_)) => true,
+        _ => false,
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn misfit(path: &str, field: &str, kind: Kind, v: &Value) -> InputError {
+    match (kind, v) {
+        (Kind::Int { min, max, .. }, Value::Int(i)) => shape!("{path}.set.{field}: {i} is out of range {min}..{max}"),
+        (Kind::Int { nullable, .. }, _) => {
+            let null = if nullable { " or null" } else { "" };
+            shape!("{path}.set.{field}: expected an integer{null}, got {}", v.kind())
+        }
+        (Kind::Text, _) => shape!("{path}.set.{field}: expected a string or null, got {}", v.kind()),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn not_writable(path: &str, field: &str, table: &Table) -> InputError {
+    let mut names = String::new();
+    for c in table.columns {
+        if !names.is_empty() {
+            names.push_str(", ");
+        }
+        names.push_str(c.field);
+    }
+    shape!("{path}.set.{field}: not a writable column of {} ({names})", table.name)
+}
+
+/// Row positions by id, built once on first use (the first row with an id wins,
+/// as a scan from the top would find it).
+#[derive(Default)]
+struct Rows {
+    sessions: Option<Index>,
+    attendees: Option<Index>,
+}
+
+fn session_key(r: &Value) -> Option<i64> {
+    r.get("sessionId").and_then(Value::as_str).map(index::hash)
+}
+
+fn attendee_key(r: &Value) -> Option<i64> {
+    r.get("attendeeId").and_then(Value::as_i64)
+}
+
+/// `key` of every row (0 for a row without one; ids are hashes or 1 or more).
+fn index_of(rows: &[Value], key: fn(&Value) -> Option<i64>) -> Index {
+    Index::new(rows.iter().map(|r| key(r).unwrap_or(0)))
+}
+
+impl Rows {
+    fn session(&mut self, state: &Value, id: &str) -> Option<usize> {
+        let rows = table(state, "sessions");
+        let idx = self.sessions.get_or_insert_with(|| index_of(rows, session_key));
+        idx.rows(index::hash(id)).find(|&i| rows[i].get("sessionId").and_then(Value::as_str) == Some(id))
+    }
+
+    fn attendee(&mut self, state: &Value, id: i64) -> Option<usize> {
+        let rows = table(state, "attendees");
+        self.attendees.get_or_insert_with(|| index_of(rows, attendee_key)).find(id)
+    }
+}
+
+fn table<'a>(state: &'a Value, name: &str) -> &'a [Value] {
+    match state.get(name) {
+        Some(Value::Array(rows)) => rows,
+        _ => &[],
+    }
+}
+
+/// Row `at` of table `name` (found by [`Rows`]; mutations never add or remove rows).
+fn row_at<'a>(state: &'a mut Value, name: &str, at: usize) -> &'a mut Value {
+    match state.get_mut(name) {
+        Some(Value::Array(rows)) => &mut rows[at],
+        _ => unreachable!("Rows found row {at} of state.{name}"),
     }
 }
 
@@ -97,5 +321,191 @@ mod tests {
             assert!(apply(&state, &parse(bad).unwrap()).is_err(), "{bad}");
         }
         assert!(apply(&Value::Int(1), &Value::Array(vec![])).is_err());
+    }
+
+    const STATE: &str = r#"{"config":{},"room":{"token":"abcd1234","type":2,"callFlag":0},
+        "attendees":[{"attendeeId":1,"actorType":"users","actorId":"alice","participantType":1},
+                     {"attendeeId":2,"actorType":"phones","actorId":"p","participantType":3}],
+        "sessions":[{"sessionId":"s1","attendeeId":1,"inCall":0,"lastPing":5}]}"#;
+
+    fn detail(mutations: &str) -> String {
+        let state = parse(STATE).unwrap();
+        match apply(&state, &parse(mutations).unwrap()) {
+            Ok(v) => panic!("{mutations} was applied: {}", v.to_json()),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn refuses_keys_unknown_columns_and_values_of_the_wrong_type() {
+        let cases = [
+            // Keys: a mutation cannot move a row or rename an actor.
+            (
+                r#"[{"op":"updateRoom","set":{"token":"other"}}]"#,
+                "mutations[0].set.token: not a writable column of room",
+            ),
+            (
+                r#"[{"op":"updateSession","sessionId":"s1","set":{"sessionId":"s2"}}]"#,
+                "mutations[0].set.sessionId: not a writable column of sessions (inCall, lastPing)",
+            ),
+            (
+                r#"[{"op":"updateSession","sessionId":"s1","set":{"attendeeId":2}}]"#,
+                "mutations[0].set.attendeeId: not a writable column of sessions",
+            ),
+            (
+                r#"[{"op":"updateAttendee","attendeeId":1,"set":{"attendeeId":9}}]"#,
+                "mutations[0].set.attendeeId: not a writable column of attendees",
+            ),
+            (
+                r#"[{"op":"updateAttendee","attendeeId":1,"set":{"actorId":"bob"}}]"#,
+                "mutations[0].set.actorId: not a writable column of attendees",
+            ),
+            (
+                r#"[{"op":"updateAttendee","attendeeId":1,"set":{"actorType":"guests"}}]"#,
+                "mutations[0].set.actorType: not a writable column of attendees",
+            ),
+            // Unknown columns.
+            (
+                r#"[{"op":"updateRoom","set":{"isAdmin":true}}]"#,
+                "mutations[0].set.isAdmin: not a writable column of room",
+            ),
+            (r#"[{"op":"updateRoom","set":{"config":{}}}]"#, "mutations[0].set.config: not a writable column of room"),
+            // Values of the wrong type or out of the column's range.
+            (
+                r#"[{"op":"updateRoom","set":{"callFlag":"7"}}]"#,
+                "mutations[0].set.callFlag: expected an integer, got a string",
+            ),
+            (
+                r#"[{"op":"updateRoom","set":{"callFlag":4294967296}}]"#,
+                "mutations[0].set.callFlag: 4294967296 is out of range -2147483648..2147483647",
+            ),
+            (
+                r#"[{"op":"updateRoom","set":{"callFlag":null}}]"#,
+                "mutations[0].set.callFlag: expected an integer, got null",
+            ),
+            (
+                r#"[{"op":"updateRoom","set":{"callFlag":1.5}}]"#,
+                "mutations[0].set.callFlag: expected an integer, got a number",
+            ),
+            (
+                r#"[{"op":"updateRoom","set":{"activeSince":-1}}]"#,
+                "mutations[0].set.activeSince: -1 is out of range 0..9007199254740991",
+            ),
+            (
+                r#"[{"op":"updateRoom","set":{"lobbyTimer":"2024-01-01"}}]"#,
+                "mutations[0].set.lobbyTimer: expected an integer or null, got a string",
+            ),
+            (r#"[{"op":"updateRoom","set":{"type":7}}]"#, "mutations[0].set.type: 7 is out of range 1..6"),
+            (r#"[{"op":"updateRoom","set":{"lobbyState":2}}]"#, "mutations[0].set.lobbyState: 2 is out of range 0..1"),
+            (
+                r#"[{"op":"updateSession","sessionId":"s1","set":{"inCall":true}}]"#,
+                "mutations[0].set.inCall: expected an integer, got a boolean",
+            ),
+            (
+                r#"[{"op":"updateAttendee","attendeeId":2,"set":{"callId":5}}]"#,
+                "mutations[0].set.callId: expected a string or null, got a number",
+            ),
+            (
+                r#"[{"op":"updateAttendee","attendeeId":1,"set":{"permissions":[]}}]"#,
+                "mutations[0].set.permissions: expected an integer, got an array",
+            ),
+            // Row keys of the wrong type.
+            (r#"[{"op":"updateSession","sessionId":7,"set":{}}]"#, "mutations[0].sessionId: expected a string"),
+            (r#"[{"op":"updateAttendee","attendeeId":"1","set":{}}]"#, "mutations[0].attendeeId: expected an integer"),
+            (r#"[{"op":"updateAttendee","attendeeId":0,"set":{}}]"#, "mutations[0].attendeeId: 0 is out of range"),
+            // The index names the mutation, later ones too.
+            (
+                r#"[{"op":"updateRoom","set":{"callFlag":7}},{"op":"updateRoom","set":{"token":"x"}}]"#,
+                "mutations[1].set.token: not a writable column of room",
+            ),
+            (r#"[{"op":"deleteRoom","set":{}}]"#, "mutations[0].op: unknown operation \"deleteRoom\""),
+            (r#"[{"op":"updateRoom","set":null}]"#, "mutations[0].set: required"),
+        ];
+        for (mutations, expected) in cases {
+            let got = detail(mutations);
+            assert!(got.starts_with(expected), "{mutations}: {got}\n  expected: {expected}");
+        }
+    }
+
+    #[test]
+    fn a_bad_mutation_anywhere_changes_nothing() {
+        // The first mutation is fine, the second is not: no partial state comes back.
+        let d = detail(r#"[{"op":"updateRoom","set":{"callFlag":7}},{"op":"updateRoom","set":{"lobbyState":"1"}}]"#);
+        assert!(d.starts_with("mutations[1].set.lobbyState"), "{d}");
+        // A later mutation naming a missing row is refused too.
+        let d =
+            detail(r#"[{"op":"updateRoom","set":{"callFlag":7}},{"op":"updateSession","sessionId":"gone","set":{}}]"#);
+        assert!(d.starts_with("mutations[1]: no session \"gone\""), "{d}");
+    }
+
+    #[test]
+    fn every_writable_column_takes_its_range_and_null_where_nullable() {
+        let state = parse(STATE).unwrap();
+        for t in &COLUMNS {
+            let key = match t.name {
+                "room" => String::new(),
+                "sessions" => r#","sessionId":"s1""#.to_string(),
+                _ => r#","attendeeId":2"#.to_string(),
+            };
+            for c in t.columns {
+                let one =
+                    |v: &str| parse(&format!(r#"[{{"op":"{}"{key},"set":{{"{}":{v}}}}}]"#, t.op, c.field)).unwrap();
+                let ok = |v: &str| apply(&state, &one(v)).is_ok();
+                match c.kind {
+                    Kind::Int { min, max, nullable } => {
+                        assert!(ok(&min.to_string()) && ok(&max.to_string()), "{}.{}", t.name, c.field);
+                        assert!(!ok(&(min - 1).to_string()) && !ok(&(max + 1).to_string()), "{}.{}", t.name, c.field);
+                        assert_eq!(ok("null"), nullable, "{}.{}", t.name, c.field);
+                        assert!(!ok(r#""1""#) && !ok("true") && !ok("{}"), "{}.{}", t.name, c.field);
+                    }
+                    Kind::Text => {
+                        assert!(ok(r#""""#) && ok(r#""x""#) && ok("null"), "{}.{}", t.name, c.field);
+                        assert!(!ok("1") && !ok("[]"), "{}.{}", t.name, c.field);
+                    }
+                }
+            }
+        }
+    }
+
+    /// What apply accepts reads back as a state, and what it refuses for being out of
+    /// range the state reader refuses too: one range per column, in both places.
+    #[test]
+    fn the_ranges_are_the_state_readers() {
+        let state = parse(STATE).unwrap();
+        for t in &COLUMNS {
+            for c in t.columns {
+                let Kind::Int { min, max, .. } = c.kind else { continue };
+                for (v, inside) in [(min, true), (max, true), (min - 1, false), (max.saturating_add(1), false)] {
+                    let mut direct = state.clone();
+                    let row = match t.name {
+                        "room" => direct.get_mut("room").unwrap(),
+                        name => match direct.get_mut(name) {
+                            Some(Value::Array(rows)) => &mut rows[if name == "attendees" { 1 } else { 0 }],
+                            _ => unreachable!(),
+                        },
+                    };
+                    row.set(c.field, Value::Int(v));
+                    let read = crate::input::state(&direct);
+                    assert_eq!(read.is_ok(), inside, "the reader on {}.{} = {v}: {read:?}", t.name, c.field);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn many_mutations_find_their_rows() {
+        // Rows are found through an index of each table, built once: the list runs backwards.
+        let n = 20_000;
+        let sessions = (1..=n).map(|i| format!(r#"{{"sessionId":"s{i}","attendeeId":1}}"#)).collect::<Vec<_>>();
+        let state =
+            parse(&format!(r#"{{"room":{{}},"attendees":[{{"attendeeId":1}}],"sessions":[{}]}}"#, sessions.join(",")))
+                .unwrap();
+        let muts = (1..=n)
+            .rev()
+            .map(|i| format!(r#"{{"op":"updateSession","sessionId":"s{i}","set":{{"inCall":{}}}}}"#, i % 8))
+            .collect::<Vec<_>>();
+        let next = apply(&state, &parse(&format!("[{}]", muts.join(","))).unwrap()).unwrap();
+        let Some(Value::Array(rows)) = next.get("sessions") else { panic!() };
+        assert_eq!(rows[6].get("inCall").and_then(Value::as_i64), Some(7));
     }
 }

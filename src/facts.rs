@@ -8,8 +8,9 @@ use crate::input;
 use crate::json::Value;
 use crate::outcome::{envelope, Outcome, Reason};
 
-/// `{ reasons: [{code, status, explanation, when}], limits: {...}, badInput, badInputEnvelope,
-/// badInputExplanation }`; the bad-input shapes carry the detail `"<detail>"`.
+/// `{ reasons: [{code, status, explanation, when}], limits: {...}, columns: {...}, badInput,
+/// badInputEnvelope, badInputExplanation }`; `columns` are the fields mutations may write, per
+/// table (see [`crate::apply::COLUMNS`]); the bad-input shapes carry the detail `"<detail>"`.
 pub fn facts() -> Value {
     let reasons = Reason::ALL
         .iter()
@@ -25,6 +26,7 @@ pub fn facts() -> Value {
     Value::object()
         .with("reasons", Value::Array(reasons))
         .with("limits", limits())
+        .with("columns", crate::apply::columns_fact())
         .with("badInput", bad.to_value())
         .with("badInputEnvelope", envelope(i64::from(bad.status), bad.message, bad.data.clone()))
         .with("badInputExplanation", crate::explain(&bad.to_value()))
