@@ -375,7 +375,15 @@ export interface AllowedActionsOptions {
 	join?: RequestBody | null;
 	/** Body of the modelled PUT (default `{ flags: 7 }`). */
 	updateFlags?: RequestBody | null;
+	/**
+	 * Entries without `explanation` and `request` (default false): a smaller answer when only the
+	 * statuses matter, e.g. for thousands of ring targets.
+	 */
+	brief?: boolean | null;
 }
+
+/** An answer of `allowedActions` with `brief`: without its sentence and request. */
+export type Brief<T extends ActionAnswer> = Omit<T, 'explanation' | 'request'>;
 
 /** Every call action for one caller, as `allowedActions` answers it. */
 export interface AllowedActions {
@@ -389,6 +397,18 @@ export interface AllowedActions {
 	ring: TargetAnswer[];
 	/** One entry per phone attendee. */
 	dialOut: TargetAnswer[];
+}
+
+/** `allowedActions` with `options.brief`. */
+export interface BriefAllowedActions {
+	caller: CallerInfo | null;
+	join: Brief<JoinAnswer>;
+	updateFlags: Brief<ActionAnswer>;
+	leave: Brief<ActionAnswer>;
+	endForEveryone: Brief<ActionAnswer>;
+	peers: Brief<ActionAnswer>;
+	ring: Brief<TargetAnswer>[];
+	dialOut: Brief<TargetAnswer>[];
 }
 
 export interface Explanation {
@@ -565,6 +585,12 @@ export declare function version(): Version;
  * For the caller, every call action with the status and reason the server would answer at `now`
  * (unix seconds), or a bad-input Outcome.
  */
+export declare function allowedActions(
+	state: State,
+	actor: Actor,
+	now: UnixTime,
+	options: AllowedActionsOptions & { brief: true },
+): BriefAllowedActions | Outcome;
 export declare function allowedActions(
 	state: State,
 	actor: Actor,

@@ -33,21 +33,24 @@ fn request(method: &str, path: String, body: Value, actor: &Actor, now: i64) -> 
     }
 }
 
-/// One entry: the modelled request and what the server would answer.
-fn entry(raw: &RawRequest, st: &State) -> (Value, Outcome) {
+/// One entry: the modelled request and what the server would answer (`brief`: the
+/// answer alone, without the sentence and the request).
+fn entry(raw: &RawRequest, st: &State, brief: bool) -> (Value, Outcome) {
     let o = crate::decide(raw, st);
     let v = Value::object()
         .with("allowed", (200..300).contains(&o.status) && o.reason == Reason::Ok)
         .with("status", i64::from(o.status))
-        .with("reason", o.reason.code())
-        .with("explanation", explanation(o.reason))
-        .with(
-            "request",
-            Value::object()
-                .with("method", raw.method.as_str())
-                .with("path", raw.path.as_str())
-                .with("body", raw.body.clone()),
-        );
+        .with("reason", o.reason.code());
+    if brief {
+        return (v, o);
+    }
+    let v = v.with("explanation", explanation(o.reason)).with(
+        "request",
+        Value::object()
+            .with("method", raw.method.as_str())
+            .with("path", raw.path.as_str())
+            .with("body", raw.body.clone()),
+    );
     (v, o)
 }
 
@@ -68,7 +71,8 @@ fn starts_call(o: &Outcome) -> bool {
 
 /// The request bodies to model: `options.join` (default `{}`: flags 7) and
 /// `options.updateFlags` (default `{"flags":7}`); null or absent options use the defaults.
-fn bodies(options: &Value) -> Result<(Value, Value), String> {
+/// `options.brief` (default false): entries without `explanation` and `request`.
+fn read_options(options: &Value) -> Result<(Value, Value, bool), String> {
     let pick = |key: &str, default: Value| match options.get(key) {
         None | Some(Value::Null) => Ok(default),
         Some(b @ Value::Object(_)) => Ok(b.clone()),
@@ -76,7 +80,12 @@ fn bodies(options: &Value) -> Result<(Value, Value), String> {
     };
     match options {
         Value::Null | Value::Object(_) => {
-            Ok((pick("join", Value::object())?, pick("updateFlags", Value::object().with("flags", 7))?))
+            let brief = match options.get("brief") {
+                None | Some(Value::Null) => false,
+                Some(Value::Bool(b)) => *b,
+                Some(other) => return Err(format!("options.brief: expected a boolean, got {}", other.kind())),
+            };
+            Ok((pick("join", Value::object())?, pick("updateFlags", Value::object().with("flags", 7))?, brief))
         }
         other => Err(format!("options: expected an object, got {}", other.kind())),
     }
@@ -99,27 +108,28 @@ fn caller_info(st: &State, caller: Option<(usize, Option<usize>)>) -> Value {
 
 /// For the caller (`actor`), every call action with the status and reason the server
 /// would answer at `now`; `options` may give the bodies of the join and update-flags
-/// requests to model (see [`bodies`]). Errors are `bad-input` details.
+/// requests to model, and ask for brief entries (see [`read_options`]). Errors are
+/// `bad-input` details.
 pub fn allowed_actions(st: &State, actor: &Actor, now: i64, options: &Value) -> Result<Value, String> {
-    let (join_body, update_body) = bodies(options)?;
+    let (join_body, update_body, brief) = read_options(options)?;
     let base = format!("/call/{}", st.room.token);
     let empty = Value::object;
     let caller = crate::guard::resolve_caller(st, actor);
 
-    let (mut join, o) = entry(&request("POST", base.clone(), join_body, actor, now), st);
+    let (mut join, o) = entry(&request("POST", base.clone(), join_body, actor, now), st, brief);
     // Joining again with the same flags writes nothing: those flags stay.
     let current = caller.and_then(|(_, s)| s).map(|i| st.sessions[i].in_call);
     let flags = stored_flags(&o).or(current.filter(|_| o.status == 200).map(|f| f.column()));
     join.set("flags", flags.map_or(Value::Null, Value::Int));
     join.set("startsCall", starts_call(&o).into());
 
-    let (update, _) = entry(&request("PUT", base.clone(), update_body, actor, now), st);
-    let (leave, _) = entry(&request("DELETE", base.clone(), empty(), actor, now), st);
-    let (mut end_all, o) = entry(&request("DELETE", base.clone(), empty().with("all", true), actor, now), st);
+    let (update, _) = entry(&request("PUT", base.clone(), update_body, actor, now), st, brief);
+    let (leave, _) = entry(&request("DELETE", base.clone(), empty(), actor, now), st, brief);
+    let (mut end_all, o) = entry(&request("DELETE", base.clone(), empty().with("all", true), actor, now), st, brief);
     // A non-moderator's `all` is a plain leave: answered 200, but nobody else leaves.
     let ends = caller.is_some_and(|(a, _)| crate::endpoint::leave::ends_for_everyone(&st.attendees[a]));
     end_all.set("allowed", (o.status == 200 && ends).into());
-    let (peers, _) = entry(&request("GET", base.clone(), empty(), actor, now), st);
+    let (peers, _) = entry(&request("GET", base.clone(), empty(), actor, now), st, brief);
 
     let me = caller.map(|(a, _)| st.attendees[a].attendee_id);
     let targets = |phones: bool| -> Value {
@@ -130,7 +140,7 @@ pub fn allowed_actions(st: &State, actor: &Actor, now: i64, options: &Value) -> 
                 .filter(|a| Some(a.attendee_id) != me && (a.actor_type == ACTOR_PHONES) == phones)
                 .map(|a| {
                     let raw = request("POST", format!("{base}/{kind}/{}", a.attendee_id), empty(), actor, now);
-                    entry(&raw, st).0.with("attendeeId", a.attendee_id)
+                    entry(&raw, st, brief).0.with("attendeeId", a.attendee_id)
                 })
                 .collect(),
         )
@@ -197,5 +207,41 @@ mod tests {
         assert!(stranger.get("caller").unwrap().is_null());
         let bad = parse(r#"{"join":5}"#).unwrap();
         assert!(crate::allowed_actions(&state, &parse("{}").unwrap(), 100, &bad).is_err());
+    }
+
+    #[test]
+    fn brief_entries_are_the_full_entries_without_sentence_and_request() {
+        let state = parse(
+            r#"{"room":{"token":"abcd1234","type":2,"callFlag":7,"activeSince":90},
+            "attendees":[{"attendeeId":1,"actorType":"users","actorId":"mod","participantType":1},
+                         {"attendeeId":2,"actorType":"users","actorId":"u","participantType":3},
+                         {"attendeeId":3,"actorType":"phones","actorId":"ph","participantType":3}],
+            "sessions":[{"sessionId":"s1","attendeeId":1,"inCall":7,"lastPing":100}]}"#,
+        )
+        .unwrap();
+        let actor = parse(r#"{"userId":"mod","sessionId":"s1"}"#).unwrap();
+        let options = |brief: &str| parse(&format!(r#"{{"join":{{"flags":3}},"brief":{brief}}}"#)).unwrap();
+        let full = crate::allowed_actions(&state, &actor, 100, &options("false")).unwrap();
+        let brief = crate::allowed_actions(&state, &actor, 100, &options("true")).unwrap();
+        // The full answer with every `explanation` and `request` taken out is the brief one.
+        fn strip(v: &Value) -> Value {
+            match v {
+                Value::Object(m) => Value::Object(
+                    m.iter()
+                        .filter(|(k, _)| *k != "explanation" && *k != "request")
+                        .map(|(k, v)| (k.clone(), strip(v)))
+                        .collect(),
+                ),
+                Value::Array(a) => Value::Array(a.iter().map(strip).collect()),
+                other => other.clone(),
+            }
+        }
+        assert_eq!(strip(&full).to_json(), brief.to_json());
+        assert!(brief.get("ring").unwrap().to_json().contains(r#""attendeeId":2"#));
+        assert!(brief.to_json().len() < full.to_json().len() / 2);
+        for bad in [r#"{"brief":1}"#, r#"{"brief":"yes"}"#] {
+            let err = crate::allowed_actions(&state, &actor, 100, &parse(bad).unwrap()).unwrap_err();
+            assert!(err.to_value().to_json().contains("options.brief: expected a boolean"), "{bad}");
+        }
     }
 }

@@ -4,7 +4,7 @@
 //! This is the only place that order is written down.
 
 use crate::context::{Caller, Ctx};
-use crate::model::{Actor, Permissions, RoomType, StartCalls, State, ACTOR_USERS};
+use crate::model::{Actor, Permissions, RoomType, StartCalls, State};
 use crate::outcome::{Outcome, Reason};
 use crate::permissions;
 use crate::route::{Endpoint, Route};
@@ -36,8 +36,7 @@ impl Endpoint {
 
 /// The attendee row of the logged-in user, if they are one.
 fn user_attendee(state: &State, actor: &Actor) -> Option<usize> {
-    let uid = actor.user_id.as_deref()?;
-    state.attendees.iter().position(|a| a.actor_type == ACTOR_USERS && a.actor_id == uid)
+    state.user_attendee_pos(actor.user_id.as_deref()?)
 }
 
 /// `RequireParticipant`: first the conversation, which must be visible to the

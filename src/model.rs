@@ -306,6 +306,10 @@ pub struct State {
     pub user_names: Vec<(String, String)>,
     attendee_index: Index,
     session_index: Index,
+    /// Sessions by `attendee_id` (rows are never added or removed once read).
+    sessions_by_attendee: Index,
+    /// Attendees of actor type `users` by `actor_id` (hashed; other rows under 0).
+    users_by_actor_id: Index,
     user_index: Index,
 }
 
@@ -320,6 +324,14 @@ impl State {
     ) -> State {
         let attendee_index = Index::new(attendees.iter().map(|a| a.attendee_id));
         let session_index = Index::of_strings(sessions.iter().map(|s| s.session_id.as_str()));
+        let sessions_by_attendee = Index::new(sessions.iter().map(|s| s.attendee_id));
+        let users_by_actor_id = Index::new(attendees.iter().map(|a| {
+            if a.actor_type == ACTOR_USERS {
+                crate::index::hash(&a.actor_id)
+            } else {
+                0
+            }
+        }));
         let user_index = Index::of_strings(user_names.iter().map(|u| u.0.as_str()));
         State {
             config,
@@ -330,6 +342,8 @@ impl State {
             user_names,
             attendee_index,
             session_index,
+            sessions_by_attendee,
+            users_by_actor_id,
             user_index,
         }
     }
@@ -346,6 +360,18 @@ impl State {
     /// Index of the session row with this id.
     pub fn session_pos(&self, session_id: &str) -> Option<usize> {
         self.session_index.find_str(session_id, |i| &self.sessions[i].session_id)
+    }
+
+    /// The first attendee row of actor type `users` with this actor id.
+    pub fn user_attendee_pos(&self, user_id: &str) -> Option<usize> {
+        self.users_by_actor_id
+            .rows(crate::index::hash(user_id))
+            .find(|&i| self.attendees[i].actor_type == ACTOR_USERS && self.attendees[i].actor_id == user_id)
+    }
+
+    /// The sessions of an attendee, in row order.
+    pub fn sessions_of(&self, attendee_id: i64) -> impl Iterator<Item = &Session> + '_ {
+        self.sessions_by_attendee.rows(attendee_id).map(|i| &self.sessions[i])
     }
 
     /// An attendee id used by two rows, if any.

@@ -57,7 +57,7 @@ pub fn run(cx: &mut Ctx, caller: &Caller, attendee_id: i64) -> Outcome {
         return Outcome::empty(404, Reason::TargetNotFound);
     };
     let id = a.attendee_id;
-    if cx.state.sessions.iter().any(|s| s.attendee_id == id && !s.in_call.is_empty()) {
+    if cx.state.sessions_of(id).any(|s| !s.in_call.is_empty()) {
         return Outcome::empty(200, Reason::TargetInCall);
     }
     cx.effect(Effect::Ring { attendee_id: id });

@@ -493,6 +493,11 @@ test('allowedActions models the join and update-flags bodies it is given', async
 		JSON.stringify({ join: { recordingConsent: true, flags: 7 } })));
 	assert.deepEqual(viaJson, consenting);
 	assert.equal(allowedActions(state, actor, NOW, { join: 5 }).reason, 'bad-input');
+	// brief: the same answers without their sentences and requests.
+	const brief = allowedActions(state, actor, NOW, { join: { recordingConsent: true, flags: 7 }, brief: true });
+	const strip = (v) => JSON.parse(JSON.stringify(v, (k, x) => (k === 'explanation' || k === 'request' ? undefined : x)));
+	assert.deepEqual(brief, strip(consenting));
+	assert.equal(allowedActions(state, actor, NOW, { brief: 'yes' }).reason, 'bad-input');
 });
 
 // The bridge writes documents into the module's input area itself (js/index.mjs, `abi`): ASCII text in

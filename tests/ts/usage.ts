@@ -2,7 +2,7 @@
 import {
 	init, initSync, isReady, evaluate, apply, ocs, version, evaluateJson, applyJson, ocsJson, versionJson,
 	isOutcome, wasmExports, REASONS, CallFlag, Permission, TalkCallRulesError,
-	allowedActions, allowedActionsJson, explain, explainJson, lastLoadError, rulesStatus,
+	allowedActions, allowedActionsJson, explain, explainJson, lastLoadError, rulesStatus, facts,
 } from 'talk-call-rules';
 import type {
 	Request, State, Outcome, Reason, Mutation, Effect, OcsEnvelope, Version, Peer, Room, Attendee, Session,
@@ -141,6 +141,16 @@ async function main(): Promise<void> {
 		const ringIds: number[] = map.ring.map((r) => r.attendeeId);
 		void canJoin; void why; void flags; void ringIds;
 	}
+	const brief = allowedActions(state, { userId: 'alice' }, 1700000000, { brief: true });
+	if (!isOutcome(brief)) {
+		const status: number = brief.ring.length > 0 ? brief.ring[0].status : brief.join.status;
+		// @ts-expect-error brief answers carry no sentence
+		void brief.join.explanation;
+		void status;
+	}
+	const columns = facts().columns.sessions;
+	const op: 'updateSession' = columns.op;
+	void op;
 	const explained: Explanation = explain(outcome);
 	const sentence: string = explained.explanation + allowedActionsJson('{}', '{}', 0) + explainJson('{}');
 	void sentence;
