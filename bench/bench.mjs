@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { init, evaluate, evaluateJson, version } from '../js/index.mjs';
+import {
+	init, evaluate, evaluateJson, version, allowedActions, stateFromTalk, allowedActionsFromTalk,
+} from '../js/index.mjs';
 
 const WASM_URL = new URL('../pkg/talk_call_rules_bg.wasm', import.meta.url);
 const QUICK = process.argv.includes('--quick');
@@ -274,3 +276,74 @@ console.log('\nGET /call/{token} (peers), every session in the call');
 table(['sessions', 'object ms', 'ms/1k', 'json ms', 'ms/1k', 'JSON.parse ms', 'entries'], rows);
 const last = rows[rows.length - 1];
 console.log(`\nGET peers on a ${last[0]}-session room: ${last[1]} ms per call (object API), ${last[3]} ms (JSON twin)`);
+
+// allowedActionsFromTalk against allowedActions on the same view's State: the view adds one module call
+// per distinct world its hidden data leaves open (see js/talk-state.mjs), each linear in the participants.
+// A public conversation: half the participants guests, a fifth in the call, the moderator asking in it;
+// the users with a session outside the call are ring targets whose other sessions the list may hide
+// (target-sessions). With the capabilities and signaling settings the frontend holds, that is the one
+// open fact; without the signaling settings the signaling mode is open too.
+function talkInput(n, signaling) {
+	const participants = [{
+		attendeeId: 1, actorType: 'users', actorId: 'alice', displayName: 'Alice', participantType: 1, inCall: 7,
+		lastPing: NOW, sessionIds: ['alice-s'],
+	}];
+	for (let id = 2; id <= n; id++) {
+		const guest = id % 2 === 0;
+		participants.push({
+			attendeeId: id, actorType: guest ? 'guests' : 'users', actorId: guest ? `guest-${id}` : `user${id}`,
+			displayName: `Participant ${id}`, participantType: guest ? 4 : 3, inCall: id % 5 === 0 ? 7 : 0,
+			lastPing: NOW - (id % 50), sessionIds: [sessionId(id)],
+		});
+	}
+	return {
+		conversation: {
+			token: TOKEN, type: 3, attendeeId: 1, actorType: 'users', actorId: 'alice', participantType: 1, permissions: 254,
+			sessionId: 'alice-s', participantFlags: 7, lastPing: NOW, callFlag: 7, callStartTime: NOW - 60, canStartCall: true,
+			recordingConsent: 0,
+		},
+		participants,
+		capabilities: { spreed: { config: { call: { enabled: true, 'recording-consent': 0 } } } },
+		signalingSettings: signaling ? { signalingMode: 'external' } : undefined,
+		currentUser: { uid: 'alice' },
+		now: NOW,
+	};
+}
+const talkRows = [];
+const talkRatios = {};
+for (const signaling of [true, false]) {
+	for (const n of [5000, 10000]) {
+		const raw = talkInput(n, signaling);
+		const view = stateFromTalk(raw);
+		if (view.error !== null) {
+			throw new Error(`bench: the view was refused: ${view.error.detail}`);
+		}
+		const opts = { minSamples: QUICK ? 5 : 15, minTimeMs: QUICK ? 300 : 2000, sampleMs: 0 };
+		// Side by side in one loop, so that both see the same machine.
+		const plain = [];
+		const talk = [];
+		const start = performance.now();
+		allowedActions(view.state, view.actor, view.now);
+		allowedActionsFromTalk(view);
+		while (plain.length < opts.minSamples || performance.now() - start < opts.minTimeMs) {
+			let t = performance.now();
+			allowedActions(view.state, view.actor, view.now);
+			plain.push(performance.now() - t);
+			t = performance.now();
+			allowedActionsFromTalk(view);
+			talk.push(performance.now() - t);
+		}
+		const p = median(plain);
+		const f = median(talk);
+		const read = measure(() => stateFromTalk(raw), { ...opts, minTimeMs: QUICK ? 200 : 1000 }).ms;
+		const open = view.uncertain.dependsOn.join(', ');
+		talkRows.push([signaling ? 'capabilities + signaling settings' : 'without signaling settings', int(n), open,
+			fmt(read), fmt(p), fmt(f), `${(f / p).toFixed(2)}×`]);
+		talkRatios[`${signaling ? 'frontend' : 'partial'} ${n}`] = f / p;
+	}
+}
+console.log('\nallowedActionsFromTalk vs allowedActions on the same view (public conversation, half guests)');
+table(['view', 'participants', 'open', 'stateFromTalk ms', 'allowedActions ms', 'FromTalk ms', 'ratio'], talkRows);
+console.log(`\ngoal: allowedActionsFromTalk within 2× allowedActions at 10,000 participants with what the frontend holds — `
+	+ `${talkRatios['frontend 10000'].toFixed(2)}× (5,000: ${talkRatios['frontend 5000'].toFixed(2)}×; `
+	+ `with two open facts, four worlds, three asked besides the view's own: ${talkRatios['partial 10000'].toFixed(2)}×)`);

@@ -781,6 +781,11 @@ export interface TalkUncertainty {
 	talkAllowed: boolean | null;
 }
 
+/**
+ * What `stateFromTalk` answers, frozen. The input is read once, field by field, before anything is
+ * decided; a participant list longer than `LIMITS.attendees` entries or `LIMITS.sessions` session
+ * ids, a getter or Proxy trap that throws and a hole in a list are bad input.
+ */
 export interface TalkView {
 	/** null when the input was bad (see `error`). */
 	state: State | null;
@@ -810,6 +815,20 @@ export interface TalkAllowedActions {
 	dependsOn: TalkHidden[];
 }
 
+/** `allowedActionsFromTalk` with `options.brief`. */
+export interface TalkBriefAllowedActions {
+	caller: CallerInfo | null;
+	join: Brief<JoinAnswer> & Certainty;
+	updateFlags: Brief<ActionAnswer> & Certainty;
+	leave: Brief<ActionAnswer> & Certainty;
+	endForEveryone: Brief<ActionAnswer> & Certainty;
+	peers: Brief<ActionAnswer> & Certainty;
+	ring: Array<Brief<TargetAnswer> & Certainty>;
+	dialOut: Array<Brief<TargetAnswer> & Certainty>;
+	certain: boolean;
+	dependsOn: TalkHidden[];
+}
+
 /** A request without actor and clock: the view's are used. */
 export interface TalkRequest {
 	method: HttpMethod;
@@ -824,6 +843,10 @@ export declare const TALK_HIDDEN: readonly TalkHidden[];
 /** The State, Actor and clock for the caller from what the frontend holds. Never throws for bad data. */
 export declare function stateFromTalk(input: TalkInput): TalkView;
 /** `allowedActions` for the view's caller, each answer marked certain or not; bad-input Outcome on a bad view. */
+export declare function allowedActionsFromTalk(
+	view: TalkView,
+	options: AllowedActionsOptions & { brief: true },
+): TalkBriefAllowedActions | Outcome;
 export declare function allowedActionsFromTalk(
 	view: TalkView,
 	options?: AllowedActionsOptions | null,

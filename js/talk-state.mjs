@@ -27,9 +27,21 @@
 // the call API acts as that other attendee (`InjectionMiddleware::getLoggedInOrGuest` looks the
 // session up first).
 //
+// Hostile input: the input is read once, field by field, into plain data before anything is decided
+// (a getter or Proxy trap that throws, a revoked Proxy, a hole in a list all answer bad input), and
+// every list is refused by its length before it is read (see LIMITS below), so no input runs code
+// during a decision and the work is bounded by the limits. The view is frozen; a view that is not
+// this module's own is read the same way before it is decided on.
+//
+// Cost: each world is one call of the module on the view's State, and each distinct world is asked
+// once (a world equal to the view's own State reuses its answer); the State's text is serialised
+// once per call and the worlds' changes are spliced into it; the answers are compared through maps.
+// So an answer takes (1 + distinct worlds) module calls, linear in the number of participants.
+//
 // Browser-safe, synchronous; nothing here reads a clock.
 
-import { allowedActions, evaluate, isOutcome } from './index.mjs';
+import { allowedActionsJson, evaluateJson, isOutcome } from './index.mjs';
+import { LIMITS } from './facts.mjs';
 
 /** What hidden data a decision may depend on (`dependsOn` entries). */
 export const TALK_HIDDEN = Object.freeze([
@@ -59,18 +71,112 @@ const NOTE_TO_SELF = 6;
 /** The allowed group of a State in which Talk is disabled for the caller (no actor holds it). */
 const TALK_DISABLED = '(talk is disabled for this user)';
 
+/**
+ * The most entries read from a participant list: the module's limit on attendee rows. Longer lists
+ * are refused by their length, before an entry is read.
+ */
+const MAX_PARTICIPANTS = LIMITS.attendees;
+/** The most session ids read from a participant list, over all its entries: the module's limit on sessions. */
+const MAX_SESSION_IDS = LIMITS.sessions;
+/** The most keys read from the capabilities (every app's part: a few dozen in practice). */
+const MAX_CAPABILITY_KEYS = 10000;
+/** The most values read from the options or request of an answer: each takes at least one byte of JSON. */
+const MAX_REQUEST_VALUES = LIMITS.requestBytes;
+const MAX_DEPTH = LIMITS.depth;
+
 class BadInput extends Error {}
 
 function fail(detail) {
 	throw new BadInput(detail);
 }
 
-function isObject(v) {
-	return v !== null && typeof v === 'object' && !Array.isArray(v);
+/** A thrown value as text, without trusting it. */
+function describe(e) {
+	try {
+		const m = e !== null && typeof e === 'object' && typeof e.message === 'string' ? e.message : String(e);
+		return m.length > 200 ? `${m.slice(0, 197)}...` : m;
+	} catch {
+		return 'an exception';
+	}
+}
+
+function unreadable(at, e) {
+	fail(`${at}: could not be read (${describe(e)})`);
+}
+
+/** `obj[key]`; a getter or trap that throws is bad input at `at.key` (`at[key]` for an index). */
+function read(obj, key, at) {
+	try {
+		return obj[key];
+	} catch (e) {
+		return unreadable(path(at, key), e);
+	}
+}
+
+/** Where a value sits: `at`, or its `key` (`at.key`, `at[index]`). */
+function path(at, key) {
+	return key === undefined ? at : typeof key === 'number' ? `${at}[${key}]` : `${at}.${key}`;
+}
+
+/** `Array.isArray`, which throws for a revoked Proxy (at `path(at, key)`). */
+function isArray(v, at = 'input', key = undefined) {
+	try {
+		return Array.isArray(v);
+	} catch (e) {
+		return unreadable(path(at, key), e);
+	}
+}
+
+function isObject(v, at) {
+	return v !== null && typeof v === 'object' && !isArray(v, at);
 }
 
 function kind(v) {
-	return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
+	if (v === null) {
+		return 'null';
+	}
+	try {
+		return Array.isArray(v) ? 'array' : typeof v;
+	} catch {
+		return typeof v;
+	}
+}
+
+/** A list's length, checked before any entry is read. */
+function lengthOf(list, at, max, what = 'entries') {
+	const n = read(list, 'length', at);
+	if (!Number.isSafeInteger(n) || n < 0) {
+		fail(`${at}.length: expected a count, got ${kind(n)}`);
+	}
+	if (n > max) {
+		fail(`${at}: ${n} ${what} exceed the limit of ${max}`);
+	}
+	return n;
+}
+
+const OPAQUE_FUNCTION = Object.freeze(() => {});
+
+/**
+ * A field's value as plain data: primitives as they are, anything else as an empty value of the
+ * same kind, so that it is refused with the same words and never read again.
+ */
+function scalar(v, at, key = undefined) {
+	if (v === null || (typeof v !== 'object' && typeof v !== 'function')) {
+		return v;
+	}
+	if (typeof v === 'function') {
+		return OPAQUE_FUNCTION;
+	}
+	return isArray(v, at, key) ? [] : {};
+}
+
+/** The named fields of `obj`, each read once, as plain data. */
+function fields(obj, keys, at) {
+	const out = {};
+	for (const k of keys) {
+		out[k] = scalar(read(obj, k, at), at, k);
+	}
+	return out;
 }
 
 /** An integer field; `fallback` when absent (undefined/null), an error when present but wrong. */
@@ -139,11 +245,6 @@ function serverCanStartCall(startCalls, permissions, participantType, roomType) 
 	return startCalls === 2 && moderator;
 }
 
-/** Talk's own answer for a user it refuses: PHP's empty array, `[]` in JSON. */
-function isEmptyArray(v) {
-	return Array.isArray(v) && v.length === 0;
-}
-
 /**
  * The spreed part of the capabilities, whether given whole (`{ spreed: … }`, as
  * `getCapabilities()` of @nextcloud/capabilities returns them) or as that part.
@@ -164,26 +265,55 @@ function isEmptyArray(v) {
  *   uncertain (`talk-allowed`).
  */
 function spreedCapabilities(capabilities) {
+	const at = 'capabilities';
 	if (capabilities === undefined || capabilities === null) {
 		return { given: false, talk: true, call: {} };
 	}
-	if (isEmptyArray(capabilities) || (isObject(capabilities) && isEmptyArray(capabilities.spreed))) {
+	// Talk's own answer for a user it refuses: PHP's empty array, `[]` in JSON.
+	const emptyArray = (v, where) => isArray(v, where) && read(v, 'length', where) === 0;
+	if (emptyArray(capabilities, at)) {
 		return { given: true, talk: false, call: {} };
 	}
-	if (!isObject(capabilities)) {
+	if (!isObject(capabilities, at)) {
 		fail(`capabilities: expected an object, got ${kind(capabilities)}`);
 	}
-	const spreed = isObject(capabilities.spreed) ? capabilities.spreed
-		: isObject(capabilities.config) || Array.isArray(capabilities.features) ? capabilities : null;
+	const part = read(capabilities, 'spreed', at);
+	if (emptyArray(part, `${at}.spreed`)) {
+		return { given: true, talk: false, call: {} };
+	}
+	let spreed = null;
+	if (isObject(part, `${at}.spreed`)) {
+		spreed = part;
+	} else if (isObject(read(capabilities, 'config', at), `${at}.config`) || isArray(read(capabilities, 'features', at), `${at}.features`)) {
+		spreed = capabilities;
+	}
 	if (spreed === null) {
-		if (capabilities.spreed !== undefined && capabilities.spreed !== null) {
-			fail(`capabilities.spreed: expected an object, got ${kind(capabilities.spreed)}`);
+		if (part !== undefined && part !== null) {
+			fail(`capabilities.spreed: expected an object, got ${kind(part)}`);
 		}
-		const saysNothing = Object.keys(capabilities).every((k) => capabilities[k] === undefined || capabilities[k] === null);
+		let keys;
+		try {
+			keys = Object.keys(capabilities);
+		} catch (e) {
+			return unreadable(at, e);
+		}
+		if (keys.length > MAX_CAPABILITY_KEYS) {
+			fail(`capabilities: ${keys.length} keys exceed the limit of ${MAX_CAPABILITY_KEYS}`);
+		}
+		const saysNothing = keys.every((k) => {
+			const v = read(capabilities, k, at);
+			return v === undefined || v === null;
+		});
 		return saysNothing ? { given: false, talk: true, call: {} } : { given: true, talk: null, call: {} };
 	}
-	const call = isObject(spreed.config) && isObject(spreed.config.call) ? spreed.config.call : {};
-	return { given: true, talk: true, call };
+	const where = spreed === part ? `${at}.spreed` : at;
+	const config = read(spreed, 'config', where);
+	const call = isObject(config, `${where}.config`) ? read(config, 'call', `${where}.config`) : undefined;
+	return {
+		given: true,
+		talk: true,
+		call: isObject(call, `${where}.config.call`) ? fields(call, ['enabled', 'recording-consent', 'sip-dialout-enabled'], `${where}.config.call`) : {},
+	};
 }
 
 function signalingOf(settings) {
@@ -247,11 +377,94 @@ function freshSometime(lastPing, now, skew) {
 	return lastPing >= now - skew - SESSION_TIMEOUT;
 }
 
-function build(input) {
-	if (!isObject(input)) {
+/** The fields read from the conversation (see README, "What it reads"). */
+const CONVERSATION_FIELDS = [
+	'token', 'type', 'attendeeId', 'actorType', 'actorId', 'participantType', 'permissions', 'attendeePermissions',
+	'callPermissions', 'defaultPermissions', 'sessionId', 'participantFlags', 'lastPing', 'readOnly', 'lobbyState',
+	'lobbyTimer', 'canStartCall', 'callFlag', 'callStartTime', 'objectType', 'listable', 'notificationCalls',
+	'callRecording', 'breakoutRoomMode', 'breakoutRoomStatus', 'recordingConsent',
+];
+/** The fields read from a participant list entry, besides `sessionIds`. */
+const PARTICIPANT_FIELDS = [
+	'attendeeId', 'actorType', 'actorId', 'displayName', 'participantType', 'attendeePermissions', 'inCall', 'lastPing',
+	'phoneNumber', 'callId',
+];
+
+/**
+ * The input as plain data: every field `build` reads, read once; lists refused by their length
+ * first. `onNow` receives `now` as soon as it is read (for the error view).
+ */
+function snapshot(input, onNow) {
+	if (!isObject(input, 'input')) {
 		fail(`input: expected an object, got ${kind(input)}`);
 	}
-	const { conversation: c, participants, capabilities, currentUser, signalingSettings } = input;
+	const now = scalar(read(input, 'now', 'input'), 'input.now');
+	onNow(now);
+	const top = (key) => read(input, key, 'input');
+	const conversation = top('conversation');
+	const participants = top('participants');
+	const capabilities = top('capabilities');
+	const currentUser = top('currentUser');
+	const signalingSettings = top('signalingSettings');
+	const clockSkew = scalar(top('clockSkew'), 'input.clockSkew');
+	const object = (v, at, keys) => (isObject(v, at) ? fields(v, keys, at) : scalar(v, at));
+	return {
+		now,
+		clockSkew,
+		conversation: object(conversation, 'conversation', CONVERSATION_FIELDS),
+		participants: participants !== undefined && participants !== null && isArray(participants, 'participants')
+			? participantList(participants) : scalar(participants, 'participants'),
+		caps: spreedCapabilities(capabilities),
+		currentUser: object(currentUser, 'currentUser', ['uid']),
+		signalingSettings: object(signalingSettings, 'signalingSettings', ['signalingMode']),
+	};
+}
+
+/** The participant list as plain data: at most MAX_PARTICIPANTS entries and MAX_SESSION_IDS session ids. */
+function participantList(list) {
+	const n = lengthOf(list, 'participants', MAX_PARTICIPANTS);
+	const out = [];
+	let sessionIds = 0;
+	for (let i = 0; i < n; i += 1) {
+		const at = `participants[${i}]`;
+		let present;
+		try {
+			present = i in list;
+		} catch (e) {
+			unreadable(at, e);
+		}
+		if (!present) {
+			fail(`${at}: missing (a hole in the list)`);
+		}
+		const p = read(list, i, 'participants');
+		if (!isObject(p, at)) {
+			out.push(scalar(p, at));
+			continue;
+		}
+		const e = fields(p, PARTICIPANT_FIELDS, at);
+		const ids = read(p, 'sessionIds', at);
+		if (ids !== undefined && ids !== null && isArray(ids, `${at}.sessionIds`)) {
+			const m = lengthOf(ids, `${at}.sessionIds`, MAX_SESSION_IDS, 'session ids');
+			sessionIds += m;
+			if (sessionIds > MAX_SESSION_IDS) {
+				fail(`participants: more than ${MAX_SESSION_IDS} session ids (the limit) up to ${at}`);
+			}
+			const where = `${at}.sessionIds`;
+			e.sessionIds = [];
+			for (let j = 0; j < m; j += 1) {
+				e.sessionIds.push(scalar(read(ids, j, where), where, j));
+			}
+		} else {
+			e.sessionIds = scalar(ids, `${at}.sessionIds`);
+		}
+		out.push(e);
+	}
+	return out;
+}
+
+/** The view from the input's snapshot (see `snapshot`). */
+function build(input) {
+	const { conversation: c, participants, caps, currentUser, signalingSettings } = input;
 	const now = int(input, 'now', 'input');
 	const skew = int(input, 'clockSkew', 'input', { max: MAX_SKEW, fallback: 0 });
 	if (!isObject(c)) {
@@ -264,7 +477,6 @@ function build(input) {
 	if (participants !== undefined && participants !== null && !Array.isArray(participants)) {
 		fail(`participants: expected an array or null, got ${kind(participants)}`);
 	}
-	const caps = spreedCapabilities(capabilities);
 	const signaling = signalingOf(signalingSettings);
 	const hidden = new Set();
 	// Talk refuses only logged-in users (`Config::isDisabledForUser(IUser)`); guests may always use it.
@@ -515,63 +727,367 @@ function build(input) {
 	};
 }
 
+/** States, uncertainties and actors this module made (and froze): read without copying. */
+const OWN = new WeakSet();
+
+function deepFreeze(root) {
+	const stack = [root];
+	while (stack.length > 0) {
+		const v = stack.pop();
+		if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+			Object.freeze(v);
+			for (const k of Object.keys(v)) {
+				stack.push(v[k]);
+			}
+		}
+	}
+	return root;
+}
+
 /**
  * The State, Actor and clock for the caller from what the spreed frontend holds, and what it
- * could not see. Never throws for bad data: a view with `error` set (`state` null) instead.
+ * could not see. Never throws for bad data: a view with `error` set (`state` null) instead. The
+ * view is frozen: what was checked is what the answers decide on.
  * @param {import('./index.d.ts').TalkInput} input
  * @returns {import('./index.d.ts').TalkView}
  */
 export function stateFromTalk(input) {
+	let now = null;
+	let view;
 	try {
-		return build(input);
+		view = build(snapshot(input, (n) => {
+			now = Number.isInteger(n) ? n : null;
+		}));
 	} catch (e) {
 		if (!(e instanceof BadInput)) {
 			throw e;
 		}
-		const now = isObject(input) && Number.isInteger(input.now) ? input.now : null;
-		return { state: null, actor: null, now, uncertain: null, error: { reason: 'bad-input', detail: e.message } };
+		return deepFreeze({ state: null, actor: null, now, uncertain: null, error: { reason: 'bad-input', detail: e.message } });
 	}
+	deepFreeze(view);
+	OWN.add(view.state);
+	OWN.add(view.uncertain);
+	OWN.add(view.actor);
+	return view;
+}
+
+// ------------------------------------------------------------------------------------------------
+// reading a view, an options object or a request: plain data, bounded
+// ------------------------------------------------------------------------------------------------
+
+const NOT_A_VIEW = 'view: expected the result of stateFromTalk()';
+
+/** The bad-input Outcome, as the module writes it. */
+function badInput(detail) {
+	return { status: 400, data: { error: 'bad-input', detail }, message: '', reason: 'bad-input', mutations: [], effects: [] };
+}
+
+/** The fields of each table of a State the module reads (src/input.rs); the rest it skips. */
+const STATE_FIELDS = {
+	config: ['startCalls', 'recordingConsent', 'defaultPermissions', 'signaling'],
+	room: [
+		'token', 'type', 'readOnly', 'lobbyState', 'lobbyTimer', 'objectType', 'callFlag', 'activeSince', 'activeGuests',
+		'defaultPermissions', 'callPermissions', 'recordingConsent', 'callRecording', 'breakoutRoomMode',
+		'breakoutRoomStatus', 'listable',
+	],
+	attendees: [
+		'attendeeId', 'actorType', 'actorId', 'displayName', 'participantType', 'permissions', 'lastJoinedCall',
+		'notificationCalls', 'phoneNumber', 'callId',
+	],
+	sessions: ['sessionId', 'attendeeId', 'inCall', 'lastPing'],
+	foreignAttendees: ['attendeeId', 'actorType'],
+};
+
+/** A list of strings (or what the module refuses instead), at most `max` long. */
+function strings(v, at, max) {
+	if (v === undefined || v === null || !isArray(v, at)) {
+		return scalar(v, at);
+	}
+	const n = lengthOf(v, at, max);
+	const out = [];
+	for (let i = 0; i < n; i += 1) {
+		out.push(scalar(read(v, i, at), at, i));
+	}
+	return out;
+}
+
+/** A table of rows (or what the module refuses instead), at most `max` rows of the named fields. */
+function rows(v, at, keys, max) {
+	if (v === undefined || v === null || !isArray(v, at)) {
+		return scalar(v, at);
+	}
+	const n = lengthOf(v, at, max, 'rows');
+	const out = [];
+	for (let i = 0; i < n; i += 1) {
+		const r = read(v, i, at);
+		out.push(isObject(r, `${at}[${i}]`) ? fields(r, keys, `${at}[${i}]`) : scalar(r, `${at}[${i}]`));
+	}
+	return out;
+}
+
+/** A State the caller made: the fields the module reads, as plain data, within its limits. */
+function stateOf(state) {
+	if (OWN.has(state)) {
+		return state;
+	}
+	const at = 'view.state';
+	if (!isObject(state, at)) {
+		fail(NOT_A_VIEW);
+	}
+	const out = {};
+	const config = read(state, 'config', at);
+	if (config !== undefined) {
+		if (isObject(config, `${at}.config`)) {
+			out.config = fields(config, STATE_FIELDS.config, `${at}.config`);
+			out.config.allowedGroups = strings(read(config, 'allowedGroups', `${at}.config`), `${at}.config.allowedGroups`, LIMITS.groups);
+		} else {
+			out.config = scalar(config, `${at}.config`);
+		}
+	}
+	const room = read(state, 'room', at);
+	out.room = isObject(room, `${at}.room`) ? fields(room, STATE_FIELDS.room, `${at}.room`) : scalar(room, `${at}.room`);
+	for (const table of ['attendees', 'sessions', 'foreignAttendees']) {
+		const v = read(state, table, at);
+		if (v !== undefined) {
+			out[table] = rows(v, `${at}.${table}`, STATE_FIELDS[table], LIMITS[table]);
+		}
+	}
+	const users = read(state, 'users', at);
+	if (isObject(users, `${at}.users`)) {
+		let keys;
+		try {
+			keys = Object.keys(users);
+		} catch (e) {
+			unreadable(`${at}.users`, e);
+		}
+		if (keys.length > LIMITS.users) {
+			fail(`${at}.users: ${keys.length} entries exceed the limit of ${LIMITS.users}`);
+		}
+		out.users = {};
+		for (const k of keys) {
+			const u = read(users, k, `${at}.users`);
+			out.users[k] = isObject(u, `${at}.users.${k}`) ? fields(u, ['displayName'], `${at}.users.${k}`) : scalar(u, `${at}.users.${k}`);
+		}
+	} else if (users !== undefined) {
+		out.users = scalar(users, `${at}.users`);
+	}
+	return out;
+}
+
+/** What a view leaves open, as the caller gave it: checked value by value. */
+function uncertainOf(u) {
+	if (OWN.has(u)) {
+		return u;
+	}
+	const at = 'view.uncertain';
+	if (!isObject(u, at)) {
+		fail(NOT_A_VIEW);
+	}
+	const get = (key) => read(u, key, at);
+	const oneOf = (key, values) => {
+		const v = get(key);
+		if (!values.includes(v)) {
+			fail(`${at}.${key}: expected one of ${values.map((x) => JSON.stringify(x)).join(', ')}`);
+		}
+		return v;
+	};
+	const list = (key, values, max) => {
+		const v = get(key);
+		if (!isArray(v, `${at}.${key}`)) {
+			fail(`${at}.${key}: expected an array, got ${kind(v)}`);
+		}
+		const n = lengthOf(v, `${at}.${key}`, max);
+		const out = [];
+		for (let i = 0; i < n; i += 1) {
+			const x = read(v, i, `${at}.${key}`);
+			if (!values.includes(x)) {
+				fail(`${at}.${key}[${i}]: expected one of ${values.map((y) => JSON.stringify(y)).join(', ')}`);
+			}
+			out.push(x);
+		}
+		return out;
+	};
+	const targets = get('targetsInCall');
+	if (!isObject(targets, `${at}.targetsInCall`)) {
+		fail(`${at}.targetsInCall: expected an object, got ${kind(targets)}`);
+	}
+	let ids;
+	try {
+		ids = Object.keys(targets);
+	} catch (e) {
+		unreadable(`${at}.targetsInCall`, e);
+	}
+	if (ids.length > LIMITS.attendees) {
+		fail(`${at}.targetsInCall: ${ids.length} entries exceed the limit of ${LIMITS.attendees}`);
+	}
+	const targetsInCall = {};
+	for (const id of ids) {
+		const v = read(targets, id, `${at}.targetsInCall`);
+		if (!/^[1-9][0-9]{0,15}$/.test(id) || !Number.isSafeInteger(Number(id)) || (v !== true && v !== false && v !== null)) {
+			fail(`${at}.targetsInCall.${id}: expected an attendee id with true, false or null`);
+		}
+		targetsInCall[id] = v;
+	}
+	const startCalls = list('startCalls', [0, 1, 2, 3], 4);
+	if (startCalls.length === 0) {
+		fail(`${at}.startCalls: expected at least one value`);
+	}
+	const clockSkew = get('clockSkew');
+	if (!Number.isInteger(clockSkew) || clockSkew < 0 || clockSkew > MAX_SKEW) {
+		fail(`${at}.clockSkew: expected an integer in 0..${MAX_SKEW}`);
+	}
+	return {
+		freshCallSession: oneOf('freshCallSession', [true, null]),
+		freshCallCauses: list('freshCallCauses', TALK_HIDDEN, TALK_HIDDEN.length),
+		targetsInCall,
+		startCalls,
+		signaling: oneOf('signaling', ['internal', 'external', null]),
+		recordingConsent: oneOf('recordingConsent', [0, 1, 2, null]),
+		clockSkew,
+		talkAllowed: oneOf('talkAllowed', [true, false, null]),
+	};
+}
+
+/** The caller of a view, as the caller gave it: the fields the module reads. */
+function actorOf(actor) {
+	if (OWN.has(actor)) {
+		return actor;
+	}
+	if (!isObject(actor, 'view.actor')) {
+		return scalar(actor, 'view.actor');
+	}
+	const out = fields(actor, ['userId', 'sessionId'], 'view.actor');
+	out.groups = strings(read(actor, 'groups', 'view.actor'), 'view.actor.groups', LIMITS.groups);
+	return out;
+}
+
+/** A view as plain data: `{ state, uncertain, actor, now }`; bad input for anything else. */
+function viewOf(view) {
+	if (!isObject(view, 'view')) {
+		fail(NOT_A_VIEW);
+	}
+	const error = read(view, 'error', 'view');
+	if (error !== null) {
+		const detail = isObject(error, 'view.error') ? read(error, 'detail', 'view.error') : undefined;
+		fail(typeof detail === 'string' ? detail : NOT_A_VIEW);
+	}
+	const now = read(view, 'now', 'view');
+	if (!Number.isInteger(now)) {
+		fail(NOT_A_VIEW);
+	}
+	return {
+		state: stateOf(read(view, 'state', 'view')),
+		uncertain: uncertainOf(read(view, 'uncertain', 'view')),
+		actor: actorOf(read(view, 'actor', 'view')),
+		now,
+	};
+}
+
+/** A boxed primitive's value (what JSON.stringify writes for it), or undefined. */
+function unboxed(v) {
+	for (const type of [Number, String, Boolean]) {
+		try {
+			return type.prototype.valueOf.call(v);
+		} catch {
+			// not of this type
+		}
+	}
+	return undefined;
+}
+
+/**
+ * A value as the plain data JSON.stringify would write for it (toJSON called, boxed primitives
+ * unboxed), read once: at most `budget.left` values and MAX_DEPTH levels, every list refused by its
+ * length before it is read.
+ */
+function plainCopy(value, at, budget = { left: MAX_REQUEST_VALUES }, depth = 0) {
+	if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
+		return value;
+	}
+	if (depth > MAX_DEPTH) {
+		fail(`${at}: nesting deeper than ${MAX_DEPTH}`);
+	}
+	const array = isArray(value, at);
+	const toJSON = read(value, 'toJSON', at);
+	if (typeof toJSON === 'function') {
+		let out;
+		try {
+			out = toJSON.call(value, '');
+		} catch (e) {
+			unreadable(at, e);
+		}
+		return plainCopy(out, at, budget, depth + 1);
+	}
+	if (typeof value === 'function') {
+		return undefined;
+	}
+	const primitive = unboxed(value);
+	if (primitive !== undefined) {
+		return primitive;
+	}
+	const over = (n) => fail(`${at}: more than ${MAX_REQUEST_VALUES} values in all exceed the limit of ${LIMITS.requestBytes} bytes`
+		+ ` (${n} here)`);
+	if (array) {
+		const n = read(value, 'length', at);
+		if (!Number.isSafeInteger(n) || n < 0) {
+			fail(`${at}.length: expected a count, got ${kind(n)}`);
+		}
+		if (n > budget.left) {
+			over(n);
+		}
+		budget.left -= n;
+		const out = [];
+		for (let i = 0; i < n; i += 1) {
+			out.push(plainCopy(read(value, i, at), `${at}[${i}]`, budget, depth + 1));
+		}
+		return out;
+	}
+	let keys;
+	try {
+		keys = Object.keys(value);
+	} catch (e) {
+		unreadable(at, e);
+	}
+	if (keys.length > budget.left) {
+		over(keys.length);
+	}
+	budget.left -= keys.length;
+	const out = {};
+	for (const k of keys) {
+		out[k] = plainCopy(read(value, k, at), `${at}.${k}`, budget, depth + 1);
+	}
+	return out;
+}
+
+/** JSON text of a plain value, refused as the bridge refuses it. */
+function jsonText(value, what) {
+	let text;
+	try {
+		text = JSON.stringify(value);
+	} catch (e) {
+		fail(`${what}: not serialisable as JSON (${describe(e)})`);
+	}
+	if (typeof text !== 'string') {
+		fail(`${what}: not a JSON value (undefined, a function or a symbol)`);
+	}
+	return text;
 }
 
 // ------------------------------------------------------------------------------------------------
 // worlds: the states the hidden facts may be in
 // ------------------------------------------------------------------------------------------------
 
-function badView(view) {
-	const detail = isObject(view) && isObject(view.error) ? view.error.detail
-		: 'view: expected the result of stateFromTalk()';
-	return { status: 400, data: { error: 'bad-input', detail }, message: '', reason: 'bad-input', mutations: [], effects: [] };
-}
-
-function validView(view) {
-	return isObject(view) && view.error === null && isObject(view.state) && isObject(view.uncertain)
-		&& Number.isInteger(view.now);
-}
-
-function nextId(state) {
-	return state.attendees.reduce((m, a) => Math.max(m, a.attendeeId), 0) + 1;
-}
-
-function freeSessionId(state, base) {
-	const taken = new Set(state.sessions.map((s) => s.sessionId));
-	let id = base;
-	for (let i = 2; taken.has(id); i += 1) {
-		id = `${base}-${i}`;
-	}
-	return id;
-}
-
 /**
  * The dimensions the view leaves open, each with the values to try. `extra` adds the
  * request-specific one (an attendee id outside the list).
  */
-function dimensions(view, extra) {
-	const u = view.uncertain;
+function dimensions(v, extra) {
+	const u = v.uncertain;
 	const dims = [];
 	if (u.freshCallSession !== true) {
 		dims.push({ name: 'alive', causes: u.freshCallCauses.length ? u.freshCallCauses : ['other-sessions-ping'], values: ['none', 'fresh'] });
 	}
-	const hiddenTargets = Object.entries(u.targetsInCall).filter(([, v]) => v === null).map(([id]) => Number(id));
+	const hiddenTargets = Object.entries(u.targetsInCall).filter(([, x]) => x === null).map(([id]) => Number(id));
 	if (hiddenTargets.length > 0) {
 		dims.push({ name: 'targets', causes: ['target-sessions'], values: ['listed', 'in-call'], ids: hiddenTargets });
 	}
@@ -587,9 +1103,9 @@ function dimensions(view, extra) {
 	if (u.talkAllowed === null) {
 		dims.push({ name: 'talk', causes: ['talk-allowed'], values: ['allowed', 'disabled'] });
 	}
-	const timer = view.state.room.lobbyTimer;
+	const timer = v.state.room.lobbyTimer;
 	const skew = u.clockSkew;
-	if (timer !== null && skew > 0 && timer > view.now - skew && timer <= view.now + skew) {
+	if (timer !== null && skew > 0 && timer > v.now - skew && timer <= v.now + skew) {
 		// The lobby timer flips between timer − 1 and timer: one second on each side covers the window.
 		dims.push({ name: 'clock', causes: ['server-clock'], values: [timer - 1, timer] });
 	}
@@ -599,58 +1115,13 @@ function dimensions(view, extra) {
 	return dims;
 }
 
-/** The state (and clock) of one world: `w` maps a dimension name to its value. */
-function worldOf(view, dims, w) {
-	const st = JSON.parse(JSON.stringify(view.state));
-	const skew = view.uncertain.clockSkew;
-	let now = view.now;
-	for (const d of dims) {
-		const v = w[d.name];
-		if (d.name === 'alive') {
-			if (v === 'none') {
-				// Nobody in the call with a fresh ping, at any second of the window.
-				const stale = Math.max(0, view.now - skew - SESSION_TIMEOUT - 1);
-				for (const s of st.sessions) {
-					if (s.inCall !== 0) {
-						s.lastPing = Math.min(s.lastPing, stale);
-					}
-				}
-			} else {
-				// Somebody the view does not show is in the call with a fresh ping.
-				const id = nextId(st);
-				st.attendees.push(attendeeRow(id, 'guests', 'hidden-attendee', '', 4, 0, { notificationCalls: 0 }));
-				st.sessions.push({ sessionId: freeSessionId(st, 'hidden-fresh-session'), attendeeId: id, inCall: 1, lastPing: view.now + skew });
-			}
-		} else if (d.name === 'targets' && v === 'in-call') {
-			// A session idle for more than 100 s, left out of the list, still flagged in the call.
-			for (const id of d.ids) {
-				st.sessions.push({ sessionId: freeSessionId(st, `hidden-idle-session-${id}`), attendeeId: id, inCall: 1, lastPing: 0 });
-			}
-		} else if (d.name === 'startCalls') {
-			st.config.startCalls = v;
-		} else if (d.name === 'signaling') {
-			st.config.signaling = v;
-		} else if (d.name === 'consent') {
-			st.config.recordingConsent = v;
-			st.room.recordingConsent = v;
-		} else if (d.name === 'talk') {
-			st.config.allowedGroups = v === 'disabled' ? [TALK_DISABLED] : [];
-		} else if (d.name === 'clock') {
-			now = v;
-		} else if (d.name === 'target') {
-			d.apply(st, v);
-		}
-	}
-	return { state: st, now };
-}
-
-/** Every combination of the dimensions' values. */
+/** Every combination of the dimensions' values, the last dimension changing fastest. */
 function grid(dims) {
 	let out = [{}];
 	for (const d of dims) {
 		const next = [];
 		for (const w of out) {
-			d.values.forEach((v, i) => next.push({ ...w, [d.name]: v, [`#${d.name}`]: i }));
+			d.values.forEach((x, i) => next.push({ ...w, [d.name]: x, [`#${d.name}`]: i }));
 		}
 		out = next;
 	}
@@ -658,24 +1129,253 @@ function grid(dims) {
 }
 
 /**
- * Annotates `answers` (one per world, in grid order; `base` is the view's own answer):
- * equal everywhere → certain; otherwise the dimensions along which it changes.
+ * What one answer decides on: the view read once, and the State as JSON text by table, so that a
+ * world's State is the view's text with the world's changes spliced in (a table's text is written
+ * once per answer, whatever the number of worlds).
  */
-function verdict(base, answers, worlds, dims) {
-	if (answers.every((a) => a === base)) {
-		return { certain: true };
+function context(v) {
+	const st = v.state;
+	const list = (t) => (isArray(st[t]) ? st[t] : []);
+	const text = {};
+	for (const key of Object.keys(st)) {
+		if (key !== 'config' && key !== 'room') {
+			text[key] = JSON.stringify(st[key]);
+		}
 	}
-	const causes = new Set();
+	const stale = Math.max(0, v.now - v.uncertain.clockSkew - SESSION_TIMEOUT - 1);
+	let taken = null;
+	let nextId = null;
+	let capped = null;
+	return {
+		v,
+		config: isObject(st.config) ? st.config : {},
+		text,
+		/** Session ids of the view's State a world's hidden session could collide with. */
+		taken: () => {
+			if (taken === null) {
+				taken = new Set();
+				for (const s of list('sessions')) {
+					if (typeof s.sessionId === 'string' && s.sessionId.startsWith('hidden-')) {
+						taken.add(s.sessionId);
+					}
+				}
+			}
+			return taken;
+		},
+		nextId: () => nextId ?? (nextId = list('attendees').reduce((m, a) => Math.max(m, a.attendeeId), 0) + 1),
+		/** Nobody in the call with a fresh ping at any second of the window: the sessions' text, or null when that is the view's. */
+		capped: () => {
+			if (capped === null) {
+				const sessions = list('sessions');
+				const changes = sessions.some((s) => s.inCall !== 0 && Math.min(s.lastPing, stale) !== s.lastPing);
+				capped = changes
+					? JSON.stringify(sessions.map((s) => (s.inCall !== 0 ? { ...s, lastPing: Math.min(s.lastPing, stale) } : s)))
+					: false;
+			}
+			return capped || null;
+		},
+	};
+}
+
+/** A row given as its JSON text (many rows of one shape are written faster as text). */
+class Row {
+	constructor(text) {
+		this.text = text;
+	}
+}
+
+/** A table's JSON text with `extra` rows (objects or Rows) appended. */
+function append(text, extra) {
+	if (extra.length === 0) {
+		return text;
+	}
+	let rowsText = '';
+	for (const r of extra) {
+		rowsText += `${rowsText === '' ? '' : ','}${r instanceof Row ? r.text : JSON.stringify(r)}`;
+	}
+	return text === undefined || text === 'null' || text === '[]' ? `[${rowsText}]` : `${text.slice(0, -1)},${rowsText}]`;
+}
+
+/** The view's own State and clock, as a world without changes. */
+function unchanged(ctx) {
+	return { config: null, room: null, sessions: null, add: { attendees: [], sessions: [], foreignAttendees: [] }, now: ctx.v.now, key: '' };
+}
+
+/**
+ * The changes one world makes to the view's State (`w` maps a dimension name to its value), and
+ * `key`: which dimensions change anything, and to what (equal keys, equal States).
+ */
+function worldOf(ctx, dims, w) {
+	const { v } = ctx;
+	const st = v.state;
+	const skew = v.uncertain.clockSkew;
+	const o = unchanged(ctx);
+	const added = new Set();
+	const freeSessionId = (base) => {
+		let id = base;
+		for (let i = 2; ctx.taken().has(id) || added.has(id); i += 1) {
+			id = `${base}-${i}`;
+		}
+		added.add(id);
+		return id;
+	};
+	const key = [];
 	for (const d of dims) {
-		for (let i = 0; i < worlds.length; i += 1) {
-			for (let j = i + 1; j < worlds.length; j += 1) {
-				const differsOnlyInD = dims.every((e) => (e === d) !== (worlds[i][`#${e.name}`] === worlds[j][`#${e.name}`]));
-				if (differsOnlyInD && answers[i] !== answers[j]) {
-					d.causes.forEach((c) => causes.add(c));
+		const value = w[d.name];
+		let changes = true;
+		if (d.name === 'alive') {
+			if (value === 'none') {
+				o.sessions = ctx.capped();
+				changes = o.sessions !== null;
+			} else {
+				// Somebody the view does not show is in the call with a fresh ping.
+				const id = ctx.nextId();
+				o.add.attendees.push(attendeeRow(id, 'guests', 'hidden-attendee', '', 4, 0, { notificationCalls: 0 }));
+				o.add.sessions.push({ sessionId: freeSessionId('hidden-fresh-session'), attendeeId: id, inCall: 1, lastPing: v.now + skew });
+			}
+		} else if (d.name === 'targets') {
+			changes = value === 'in-call';
+			if (changes) {
+				// A session idle for more than 100 s, left out of the list, still flagged in the call.
+				for (const id of d.ids) {
+					o.add.sessions.push(new Row(`{"sessionId":${JSON.stringify(freeSessionId(`hidden-idle-session-${id}`))},`
+						+ `"attendeeId":${id},"inCall":1,"lastPing":0}`));
+				}
+			}
+		} else if (d.name === 'startCalls') {
+			changes = ctx.config.startCalls !== value;
+			o.config = changes ? { ...o.config, startCalls: value } : o.config;
+		} else if (d.name === 'signaling') {
+			changes = ctx.config.signaling !== value;
+			o.config = changes ? { ...o.config, signaling: value } : o.config;
+		} else if (d.name === 'consent') {
+			changes = ctx.config.recordingConsent !== value || st.room.recordingConsent !== value;
+			if (changes) {
+				o.config = { ...o.config, recordingConsent: value };
+				o.room = { recordingConsent: value };
+			}
+		} else if (d.name === 'talk') {
+			const groups = value === 'disabled' ? [TALK_DISABLED] : [];
+			changes = JSON.stringify(ctx.config.allowedGroups) !== JSON.stringify(groups);
+			o.config = changes ? { ...o.config, allowedGroups: groups } : o.config;
+		} else if (d.name === 'clock') {
+			changes = value !== v.now;
+			o.now = value;
+		} else if (d.name === 'target') {
+			changes = value !== null;
+			if (changes) {
+				value(o.add, freeSessionId);
+			}
+		}
+		key.push(changes ? w[`#${d.name}`] : '-');
+	}
+	o.key = key.every((k) => k === '-') ? '' : key.join(',');
+	return o;
+}
+
+/** The JSON text of a world's State. */
+function stateText(ctx, o) {
+	const st = ctx.v.state;
+	let out = '';
+	const put = (key, text) => {
+		if (text !== undefined) {
+			out = `${out}${out === '' ? '' : ','}"${key}":${text}`;
+		}
+	};
+	put('config', JSON.stringify(o.config === null ? st.config : { ...ctx.config, ...o.config }));
+	put('room', JSON.stringify(o.room === null ? st.room : { ...st.room, ...o.room }));
+	for (const key of Object.keys(ctx.text)) {
+		const own = key === 'sessions' && o.sessions !== null ? o.sessions : ctx.text[key];
+		put(key, key in o.add ? append(own, o.add[key]) : own);
+	}
+	for (const key of Object.keys(o.add)) {
+		if (!(key in ctx.text)) {
+			put(key, append(undefined, o.add[key]));
+		}
+	}
+	return `{${out}}`;
+}
+
+/**
+ * Each world's answer, each distinct world asked once: `{ list, of }`, `of[i]` the index in `list`
+ * of world `i`'s answer. A world equal to the view's own State reuses `base`.
+ */
+function answersOf(ctx, dims, worlds, base, ask) {
+	const list = [];
+	const at = new Map();
+	const of = worlds.map((w) => {
+		const o = worldOf(ctx, dims, w);
+		let i = at.get(o.key);
+		if (i === undefined) {
+			i = list.length;
+			list.push(o.key === '' ? base : ask(o));
+			at.set(o.key, i);
+		}
+		return i;
+	});
+	return { list, of };
+}
+
+/**
+ * Judges answers: `judge(baseKey, keys)` with `keys[k]` the key of `answers.list[k]`. Equal
+ * everywhere → certain; otherwise the dimensions along which it changes: those with two worlds that
+ * differ in that dimension alone and answer differently (or every dimension, when only a
+ * combination changes it). Verdicts are shared by equal keys.
+ */
+function judgeOf(dims, of) {
+	// For each dimension, the pairs of distinct answers of two worlds that differ in it alone.
+	const stride = [];
+	let size = 1;
+	for (let k = dims.length - 1; k >= 0; k -= 1) {
+		stride[k] = size;
+		size *= dims[k].values.length;
+	}
+	const pairs = dims.map((d, k) => {
+		const seen = new Set();
+		const out = [];
+		for (let i = 0; i < of.length; i += 1) {
+			const digit = Math.floor(i / stride[k]) % d.values.length;
+			for (let x = digit + 1; x < d.values.length; x += 1) {
+				const a = of[i];
+				const b = of[i + (x - digit) * stride[k]];
+				const id = a < b ? `${a},${b}` : `${b},${a}`;
+				if (a !== b && !seen.has(id)) {
+					seen.add(id);
+					out.push([a, b]);
 				}
 			}
 		}
+		return out;
+	});
+	const memo = new Map();
+	return (baseKey, keys) => {
+		let same = true;
+		for (let k = 0; k < keys.length && same; k += 1) {
+			same = keys[k] === baseKey;
+		}
+		if (same) {
+			return CERTAIN;
+		}
+		const id = `${baseKey}\u0000${keys.join('\u0000')}`;
+		let v = memo.get(id);
+		if (v === undefined) {
+			v = verdict(baseKey, keys, dims, pairs);
+			memo.set(id, v);
+		}
+		return v;
+	};
+}
+
+function verdict(baseKey, keys, dims, pairs) {
+	if (keys.every((k) => k === baseKey)) {
+		return { certain: true };
 	}
+	const causes = new Set();
+	dims.forEach((d, k) => {
+		if (pairs[k].some(([a, b]) => keys[a] !== keys[b])) {
+			d.causes.forEach((c) => causes.add(c));
+		}
+	});
 	if (causes.size === 0) {
 		// Only a combination changes it (or the view's own guess differs from every world).
 		dims.forEach((d) => d.causes.forEach((c) => causes.add(c)));
@@ -711,7 +1411,37 @@ function outcomeKey(o) {
 	return `${o.status}|${o.reason}`;
 }
 
+const CERTAIN = Object.freeze({ certain: true });
+
+/** Copies a verdict onto an answer (each answer its own `dependsOn`). */
+function certainty(v) {
+	return v.certain ? { certain: true } : { certain: false, dependsOn: [...v.dependsOn] };
+}
+
 const SINGLE_ACTIONS = ['join', 'updateFlags', 'leave', 'endForEveryone', 'peers'];
+
+/**
+ * A list's entries by attendee id: `find(i, id)` is the entry for `id`, looked for first at place `i`
+ * (worlds list the view's attendees in the same order), else in an index built on first need.
+ */
+function entriesOf(list) {
+	let map = null;
+	return (i, id) => {
+		const e = list[i];
+		if (e !== undefined && e.attendeeId === id) {
+			return e;
+		}
+		if (map === null) {
+			map = new Map();
+			for (const x of list) {
+				if (!map.has(x.attendeeId)) {
+					map.set(x.attendeeId, x);
+				}
+			}
+		}
+		return map.get(id);
+	};
+}
 
 /**
  * `allowedActions` for the caller of a view, with `certain` on every entry and, when false,
@@ -721,25 +1451,39 @@ const SINGLE_ACTIONS = ['join', 'updateFlags', 'leave', 'endForEveryone', 'peers
  * @param {import('./index.d.ts').AllowedActionsOptions} [options]
  */
 export function allowedActionsFromTalk(view, options) {
-	if (!validView(view)) {
-		return badView(view);
+	let v;
+	let opts;
+	let optionsText;
+	let actorText;
+	try {
+		v = viewOf(view);
+		actorText = jsonText(v.actor, 'actor');
+		opts = options === undefined || options === null ? {} : plainCopy(options, 'options');
+		optionsText = options === undefined || options === null ? '' : jsonText(opts, 'options');
+	} catch (e) {
+		if (!(e instanceof BadInput)) {
+			throw e;
+		}
+		return badInput(e.message);
 	}
-	const base = allowedActions(view.state, view.actor, view.now, options);
+	const ctx = context(v);
+	const ask = (o, text) => JSON.parse(allowedActionsJson(stateText(ctx, o), actorText, o.now, text));
+	const base = ask(unchanged(ctx), optionsText);
 	if (isOutcome(base)) {
 		return base;
 	}
-	const dims = dimensions(view);
-	const worlds = grid(dims);
-	const answers = worlds.map((w) => {
-		const { state, now } = worldOf(view, dims, w);
-		const a = allowedActions(state, view.actor, now, options);
+	// The worlds' answers are only compared: brief ones (no sentences, no requests) are smaller to write and read.
+	const briefText = JSON.stringify({ ...opts, brief: true });
+	const dims = dimensions(v);
+	const answers = answersOf(ctx, dims, grid(dims), base, (o) => {
+		const a = ask(o, briefText);
 		return isOutcome(a) ? null : a;
 	});
-	const pick = (a, list, id) => (a === null ? null : a[list].find((e) => e.attendeeId === id));
+	const judge = judgeOf(dims, answers.of);
 	let all = true;
 	const causes = new Set();
 	const mark = (entry, verdictOf) => {
-		Object.assign(entry, verdictOf);
+		Object.assign(entry, certainty(verdictOf));
 		if (!verdictOf.certain) {
 			all = false;
 			verdictOf.dependsOn.forEach((c) => causes.add(c));
@@ -747,15 +1491,33 @@ export function allowedActionsFromTalk(view, options) {
 	};
 	for (const name of SINGLE_ACTIONS) {
 		const join = name === 'join';
-		mark(base[name], verdict(entryKey(base[name], join), answers.map((a) => (a === null ? 'bad' : entryKey(a[name], join))), worlds, dims));
+		const keys = answers.list.map((a) => (a === null ? 'bad' : entryKey(a[name], join)));
+		mark(base[name], judge(entryKey(base[name], join), keys));
 	}
+	const keys = new Array(answers.list.length);
 	for (const list of ['ring', 'dialOut']) {
-		for (const entry of base[list]) {
-			const inWorlds = answers.map((a) => pick(a, list, entry.attendeeId));
-			const keys = inWorlds.map((e, i) => (answers[i] === null ? 'bad' : entryKey(e, false)));
-			const v = verdict(entryKey(entry, false), keys, worlds, dims);
-			mark(entry, list === 'dialOut' ? withSignalingServer(v, [entry, ...inWorlds].map((e) => e && e.status)) : v);
-		}
+		const finds = answers.list.map((a) => (a === null ? null : entriesOf(a[list])));
+		const worlds = new Array(keys.length);
+		base[list].forEach((entry, i) => {
+			// The status of each world's entry too: a dial-out some world allows depends on the signaling server.
+			let allowed = entry.status === 201;
+			let same = true;
+			for (let k = 0; k < keys.length; k += 1) {
+				const e = finds[k] === null ? null : finds[k](i, entry.attendeeId);
+				worlds[k] = e;
+				allowed = allowed || (isObject(e) && e.status === 201);
+				same = same && e !== null && e !== undefined
+					&& e.status === entry.status && e.reason === entry.reason && e.allowed === entry.allowed;
+			}
+			let v = CERTAIN;
+			if (!same) {
+				for (let k = 0; k < keys.length; k += 1) {
+					keys[k] = finds[k] === null ? 'bad' : entryKey(worlds[k], false);
+				}
+				v = judge(entryKey(entry, false), keys);
+			}
+			mark(entry, list === 'dialOut' && allowed ? withSignalingServer(v, [201]) : v);
+		});
 	}
 	base.certain = all;
 	base.dependsOn = TALK_HIDDEN.filter((h) => causes.has(h));
@@ -763,28 +1525,29 @@ export function allowedActionsFromTalk(view, options) {
 }
 
 /** The attendee id a ring or dial-out path names, if the view does not list it. */
-function unlistedTarget(view, path) {
+function unlistedTarget(v, path) {
 	const m = typeof path === 'string' ? /\/call\/[^/?#]+\/(ring|dialout)\/([^/?#]*)/.exec(path) : null;
 	if (!m) {
 		return null;
 	}
 	// The server casts the segment like an int parameter; only a positive id can name a row.
 	const id = Number.parseInt(m[2], 10);
-	if (!Number.isSafeInteger(id) || id < 1 || view.state.attendees.some((a) => a.attendeeId === id)) {
+	const attendees = isArray(v.state.attendees) ? v.state.attendees : [];
+	if (!Number.isSafeInteger(id) || id < 1 || attendees.some((a) => a.attendeeId === id)) {
 		return null;
 	}
-	const here = (actorType, inCall) => (st) => {
-		st.attendees.push(attendeeRow(id, actorType, `hidden-${actorType}`, '', 3, 0,
+	const here = (actorType, inCall) => (add, freeSessionId) => {
+		add.attendees.push(attendeeRow(id, actorType, `hidden-${actorType}`, '', 3, 0,
 			actorType === 'phones' ? { phoneNumber: '' } : {}));
 		if (inCall) {
-			st.sessions.push({ sessionId: freeSessionId(st, `hidden-idle-session-${id}`), attendeeId: id, inCall: 1, lastPing: 0 });
+			add.sessions.push({ sessionId: freeSessionId(`hidden-idle-session-${id}`), attendeeId: id, inCall: 1, lastPing: 0 });
 		}
 	};
-	const elsewhere = (actorType) => (st) => st.foreignAttendees.push({ attendeeId: id, actorType });
+	const elsewhere = (actorType) => (add) => add.foreignAttendees.push({ attendeeId: id, actorType });
 	// Not listed: no row; a row of another conversation (a user or not); or a row of this one the
 	// list leaves out (a user without a display name, with or without a session in the call; a phone).
 	const values = [null, elsewhere('users'), elsewhere('groups'), here('users', false), here('users', true), here('phones', false)];
-	return { name: 'target', causes: ['target-attendee'], values, apply: (st, fn) => fn && fn(st) };
+	return { name: 'target', causes: ['target-attendee'], values };
 }
 
 /**
@@ -794,21 +1557,38 @@ function unlistedTarget(view, path) {
  * @param {import('./index.d.ts').TalkRequest} request
  */
 export function evaluateFromTalk(view, request) {
-	if (!validView(view)) {
-		return { ...badView(view), certain: true };
+	let v;
+	let req;
+	try {
+		v = viewOf(view);
+		req = plainCopy(request, 'request');
+	} catch (e) {
+		if (!(e instanceof BadInput)) {
+			throw e;
+		}
+		return { ...badInput(e.message), certain: true };
 	}
-	const req = isObject(request) ? { ...request, actor: view.actor, now: view.now } : request;
-	const base = evaluate(req, view.state);
-	if (base.reason === 'bad-input' || !isObject(request)) {
+	const given = isObject(req);
+	const ctx = context(v);
+	const ask = (o) => {
+		let text;
+		try {
+			text = jsonText(given ? { ...req, actor: v.actor, now: o.now } : req, 'request');
+		} catch (e) {
+			if (!(e instanceof BadInput)) {
+				throw e;
+			}
+			return badInput(e.message);
+		}
+		return JSON.parse(evaluateJson(text, stateText(ctx, o)));
+	};
+	const base = ask(unchanged(ctx));
+	if (base.reason === 'bad-input' || !given) {
 		return { ...base, certain: true };
 	}
-	const dims = dimensions(view, unlistedTarget(view, request.path));
-	const worlds = grid(dims);
-	const outcomes = worlds.map((w) => {
-		const { state, now } = worldOf(view, dims, w);
-		return evaluate({ ...req, now }, state);
-	});
-	const v = verdict(outcomeKey(base), outcomes.map(outcomeKey), worlds, dims);
-	const dialOut = typeof request.path === 'string' && /\/call\/[^/?#]+\/dialout\//.test(request.path);
-	return { ...base, ...(dialOut ? withSignalingServer(v, [base, ...outcomes].map((o) => o.status)) : v) };
+	const dims = dimensions(v, unlistedTarget(v, req.path));
+	const answers = answersOf(ctx, dims, grid(dims), base, ask);
+	const verdictOf = judgeOf(dims, answers.of)(outcomeKey(base), answers.list.map(outcomeKey));
+	const dialOut = typeof req.path === 'string' && /\/call\/[^/?#]+\/dialout\//.test(req.path);
+	return { ...base, ...certainty(dialOut ? withSignalingServer(verdictOf, [base, ...answers.list].map((o) => o.status)) : verdictOf) };
 }
