@@ -69,18 +69,22 @@ fn evaluate_abi(request: &str, state: &str) -> String {
 fn object_api_and_c_abi_agree_with_the_core() {
     let mut compared = 0;
     assert!(embedded::VECTORS.iter().any(|(n, _)| n.starts_with("callapi-")), "public vectors not embedded");
+    // The files are read with the host's JSON parser: a case may nest deeper than the engine reads.
+    let get = |v: &JsValue, key: &str| js_sys::Reflect::get(v, &key.into()).unwrap();
     for (_, file) in embedded::VECTORS {
-        let Ok(Value::Array(cases)) = json::parse(file) else { panic!("bad vector file") };
-        for case in &cases {
-            let state = case.get("state").unwrap().to_json();
-            let single = [case.clone()];
-            let steps = match case.get("steps") {
-                Some(Value::Array(s)) => s.as_slice(),
-                _ => &single,
-            };
-            for step in steps {
-                let Some(request) = step.get("request") else { continue };
-                let request = request.to_json();
+        let cases = js(file);
+        assert!(js_sys::Array::is_array(&cases), "bad vector file");
+        for case in js_sys::Array::from(&cases).iter() {
+            let state = text(&get(&case, "state"));
+            let steps = get(&case, "steps");
+            let steps =
+                if js_sys::Array::is_array(&steps) { js_sys::Array::from(&steps) } else { js_sys::Array::of1(&case) };
+            for step in steps.iter() {
+                let request = get(&step, "request");
+                if request.is_undefined() {
+                    continue;
+                }
+                let request = text(&request);
                 let via_objects = text(&wasm::evaluate_js(js(&request), js(&state)));
                 let via_json = talk_call_rules::evaluate_json(&request, &state);
                 assert!(same(&via_objects, &via_json), "{request}\n{via_objects}\n{via_json}");
