@@ -104,12 +104,15 @@ function unreadable(at, e) {
 	fail(`${at}: could not be read (${describe(e)})`);
 }
 
-/** `obj[key]`; a getter or trap that throws is bad input at `at.key` (`at[key]` for an index). */
-function read(obj, key, at) {
+/**
+ * `obj[key]`; a getter or trap that throws is bad input at `at.key` (`at[key]` for an index), with
+ * `at` read as `at[index]` when an index is given.
+ */
+function read(obj, key, at, index = undefined) {
 	try {
 		return obj[key];
 	} catch (e) {
-		return unreadable(path(at, key), e);
+		return unreadable(path(path(at, index), key), e);
 	}
 }
 
@@ -127,8 +130,8 @@ function isArray(v, at = 'input', key = undefined) {
 	}
 }
 
-function isObject(v, at) {
-	return v !== null && typeof v === 'object' && !isArray(v, at);
+function isObject(v, at, key = undefined) {
+	return v !== null && typeof v === 'object' && !isArray(v, at, key);
 }
 
 function kind(v) {
@@ -170,11 +173,12 @@ function scalar(v, at, key = undefined) {
 	return isArray(v, at, key) ? [] : {};
 }
 
-/** The named fields of `obj`, each read once, as plain data. */
-function fields(obj, keys, at) {
+/** The named fields of `obj` (at `at`, or `at[index]`), each read once, as plain data. */
+function fields(obj, keys, at, index = undefined) {
 	const out = {};
 	for (const k of keys) {
-		out[k] = scalar(read(obj, k, at), at, k);
+		const v = read(obj, k, at, index);
+		out[k] = v === null || typeof v !== 'object' ? scalar(v) : scalar(v, path(at, index), k);
 	}
 	return out;
 }
@@ -425,37 +429,37 @@ function participantList(list) {
 	const n = lengthOf(list, 'participants', MAX_PARTICIPANTS);
 	const out = [];
 	let sessionIds = 0;
+	// Paths are written only for an error: a list holds up to MAX_PARTICIPANTS entries.
 	for (let i = 0; i < n; i += 1) {
-		const at = `participants[${i}]`;
 		let present;
 		try {
 			present = i in list;
 		} catch (e) {
-			unreadable(at, e);
+			unreadable(`participants[${i}]`, e);
 		}
 		if (!present) {
-			fail(`${at}: missing (a hole in the list)`);
+			fail(`participants[${i}]: missing (a hole in the list)`);
 		}
 		const p = read(list, i, 'participants');
-		if (!isObject(p, at)) {
-			out.push(scalar(p, at));
+		if (!isObject(p, 'participants', i)) {
+			out.push(scalar(p, 'participants', i));
 			continue;
 		}
-		const e = fields(p, PARTICIPANT_FIELDS, at);
-		const ids = read(p, 'sessionIds', at);
-		if (ids !== undefined && ids !== null && isArray(ids, `${at}.sessionIds`)) {
-			const m = lengthOf(ids, `${at}.sessionIds`, MAX_SESSION_IDS, 'session ids');
+		const e = fields(p, PARTICIPANT_FIELDS, 'participants', i);
+		const ids = read(p, 'sessionIds', 'participants', i);
+		if (ids !== undefined && ids !== null && isArray(ids, `participants[${i}]`, 'sessionIds')) {
+			const where = `participants[${i}].sessionIds`;
+			const m = lengthOf(ids, where, MAX_SESSION_IDS, 'session ids');
 			sessionIds += m;
 			if (sessionIds > MAX_SESSION_IDS) {
-				fail(`participants: more than ${MAX_SESSION_IDS} session ids (the limit) up to ${at}`);
+				fail(`participants: more than ${MAX_SESSION_IDS} session ids (the limit) up to participants[${i}]`);
 			}
-			const where = `${at}.sessionIds`;
 			e.sessionIds = [];
 			for (let j = 0; j < m; j += 1) {
 				e.sessionIds.push(scalar(read(ids, j, where), where, j));
 			}
 		} else {
-			e.sessionIds = scalar(ids, `${at}.sessionIds`);
+			e.sessionIds = scalar(ids, `participants[${i}]`, 'sessionIds');
 		}
 		out.push(e);
 	}
@@ -731,13 +735,19 @@ function build(input) {
 const OWN = new WeakSet();
 
 function deepFreeze(root) {
-	const stack = [root];
+	const stack = [Object.freeze(root)];
+	const visit = (x) => {
+		if (x !== null && typeof x === 'object' && !Object.isFrozen(x)) {
+			stack.push(Object.freeze(x));
+		}
+	};
 	while (stack.length > 0) {
 		const v = stack.pop();
-		if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
-			Object.freeze(v);
+		if (Array.isArray(v)) {
+			v.forEach(visit);
+		} else {
 			for (const k of Object.keys(v)) {
-				stack.push(v[k]);
+				visit(v[k]);
 			}
 		}
 	}
