@@ -4,9 +4,13 @@
 //! Run: `cargo run --release --example limits` (or `./build.sh bench-limits`, which also
 //! runs the Node side, bench/limits.mjs). Each figure is the median of many runs.
 
+use serde_json::Value;
 use std::time::{Duration, Instant};
-use talk_call_rules::json::{parse, Value};
 use talk_call_rules::{apply_json, evaluate_json};
+
+fn parse(text: &str) -> Result<Value, serde_json::Error> {
+    serde_json::from_str(text)
+}
 
 const REQUEST: &str =
     r#"{"method":"POST","path":"/call/abcd1234","body":{"flags":3},"actor":{"userId":"alice"},"now":1700000000}"#;

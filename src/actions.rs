@@ -2,10 +2,10 @@
 //! why not: every call action is answered by running the very request through
 //! [`crate::decide`], so the map can never disagree with `evaluate`.
 
-use crate::input::RawRequest;
-use crate::json::Value;
 use crate::model::{Actor, Request, State, ACTOR_PHONES};
-use crate::outcome::{Mutation, Outcome, Reason};
+use crate::outcome::{kind, Mutation, Outcome, Reason};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
 
 /// A human sentence for every reason code (stable; translate by the code).
 pub fn explanation(reason: Reason) -> &'static str {
@@ -18,40 +18,109 @@ pub fn explain(outcome: &Value) -> Value {
     let known = outcome.get("reason").and_then(Value::as_str).and_then(Reason::from_code);
     let (reason, status) = match known {
         Some(r) => (r, outcome.get("status").cloned().unwrap_or(Value::Null)),
-        None => (Reason::BadInput, Value::Int(400)),
+        None => (Reason::BadInput, Value::from(400)),
     };
-    Value::object().with("status", status).with("reason", reason.code()).with("explanation", explanation(reason))
+    json!({ "status": status, "reason": reason.code(), "explanation": explanation(reason) })
 }
 
-fn request(method: &str, path: String, body: Value, actor: &Actor, now: i64) -> RawRequest {
-    RawRequest {
+/// The request an entry models (its method, path and body).
+#[derive(Clone, Debug, Serialize)]
+pub struct ModelledRequest {
+    pub method: &'static str,
+    pub path: String,
+    pub body: Map<String, Value>,
+}
+
+/// What the server would answer to one call action.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    /// The server would accept it (2xx with reason `ok`; `endForEveryone`: and end the call).
+    pub allowed: bool,
+    pub status: u16,
+    pub reason: Reason,
+    /// The sentence of the reason (not in brief answers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<&'static str>,
+    /// The modelled request (not in brief answers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<ModelledRequest>,
+    /// `join` only: the caller's session flags afterwards (null without a session).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flags: Option<Option<i64>>,
+    /// `join` only: the join would start the call.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub starts_call: Option<bool>,
+    /// `ring` and `dialOut` entries: the target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attendee_id: Option<i64>,
+}
+
+/// The caller as the engine resolves it (spec §1.3) and their effective permissions.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallerInfo {
+    pub attendee_id: i64,
+    pub actor_type: String,
+    pub actor_id: String,
+    pub participant_type: i64,
+    pub permissions: i64,
+    pub session_id: Option<String>,
+    pub in_call: Option<i64>,
+}
+
+/// Every call action for one caller: `{ caller, join, updateFlags, leave, endForEveryone,
+/// peers, ring[], dialOut[] }`.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AllowedActions {
+    pub caller: Option<CallerInfo>,
+    pub join: Entry,
+    pub update_flags: Entry,
+    pub leave: Entry,
+    pub end_for_everyone: Entry,
+    pub peers: Entry,
+    pub ring: Vec<Entry>,
+    pub dial_out: Vec<Entry>,
+}
+
+impl AllowedActions {
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+fn request(method: &'static str, path: String, body: Map<String, Value>, actor: &Actor, now: i64) -> Request {
+    Request {
         method: method.to_string(),
         path,
-        content_type: crate::input::DEFAULT_CONTENT_TYPE.to_string(),
+        content_type: crate::input::default_content_type(),
         body,
-        request: Request { actor: actor.clone(), now },
+        actor: actor.clone(),
+        now,
     }
 }
 
-/// One entry: the modelled request and what the server would answer (`brief`: the
-/// answer alone, without the sentence and the request).
-fn entry(raw: &RawRequest, st: &State, brief: bool) -> (Value, Outcome) {
-    let o = crate::decide(raw, st);
-    let v = Value::object()
-        .with("allowed", (200..300).contains(&o.status) && o.reason == Reason::Ok)
-        .with("status", i64::from(o.status))
-        .with("reason", o.reason.code());
-    if brief {
-        return (v, o);
+/// One entry: what the server would answer to the modelled request (`brief`: the answer
+/// alone, without the sentence and the request).
+fn entry(raw: Request, st: &State, brief: bool) -> (Entry, Outcome) {
+    let o = crate::decide(&raw, st);
+    let mut e = Entry {
+        allowed: (200..300).contains(&o.status) && o.reason == Reason::Ok,
+        status: o.status,
+        reason: o.reason,
+        explanation: None,
+        request: None,
+        flags: None,
+        starts_call: None,
+        attendee_id: None,
+    };
+    if !brief {
+        e.explanation = Some(explanation(o.reason));
+        let method = ["GET", "POST", "PUT", "DELETE"].into_iter().find(|m| *m == raw.method).unwrap_or("POST");
+        e.request = Some(ModelledRequest { method, path: raw.path, body: raw.body });
     }
-    let v = v.with("explanation", explanation(o.reason)).with(
-        "request",
-        Value::object()
-            .with("method", raw.method.as_str())
-            .with("path", raw.path.as_str())
-            .with("body", raw.body.clone()),
-    );
-    (v, o)
+    (e, o)
 }
 
 /// The caller's session flags after the outcome (the mutation it would persist).
@@ -72,100 +141,110 @@ fn starts_call(o: &Outcome) -> bool {
 /// The request bodies to model: `options.join` (default `{}`: flags 7) and
 /// `options.updateFlags` (default `{"flags":7}`); null or absent options use the defaults.
 /// `options.brief` (default false): entries without `explanation` and `request`.
-fn read_options(options: &Value) -> Result<(Value, Value, bool), String> {
-    let pick = |key: &str, default: Value| match options.get(key) {
+/// The join body, the update-flags body and `brief`.
+type Options = (Map<String, Value>, Map<String, Value>, bool);
+
+fn read_options(options: &Value) -> Result<Options, String> {
+    let pick = |key: &str, default: Map<String, Value>| match options.get(key) {
         None | Some(Value::Null) => Ok(default),
-        Some(b @ Value::Object(_)) => Ok(b.clone()),
-        Some(other) => Err(format!("options.{key}: expected an object (a request body), got {}", other.kind())),
+        Some(Value::Object(b)) => Ok(b.clone()),
+        Some(other) => Err(format!("options.{key}: expected an object (a request body), got {}", kind(other))),
     };
     match options {
         Value::Null | Value::Object(_) => {
             let brief = match options.get("brief") {
                 None | Some(Value::Null) => false,
                 Some(Value::Bool(b)) => *b,
-                Some(other) => return Err(format!("options.brief: expected a boolean, got {}", other.kind())),
+                Some(other) => return Err(format!("options.brief: expected a boolean, got {}", kind(other))),
             };
-            Ok((pick("join", Value::object())?, pick("updateFlags", Value::object().with("flags", 7))?, brief))
+            let mut update = Map::new();
+            update.insert("flags".into(), Value::from(7));
+            Ok((pick("join", Map::new())?, pick("updateFlags", update)?, brief))
         }
-        other => Err(format!("options: expected an object, got {}", other.kind())),
+        other => Err(format!("options: expected an object, got {}", kind(other))),
     }
 }
 
-/// Who the caller resolves to (spec §1.3) and their effective permissions, or null.
-fn caller_info(st: &State, caller: Option<(usize, Option<usize>)>) -> Value {
-    let Some((a, s)) = caller else { return Value::Null };
+/// Who the caller resolves to (spec §1.3) and their effective permissions.
+fn caller_info(st: &State, caller: Option<(usize, Option<usize>)>) -> Option<CallerInfo> {
+    let (a, s) = caller?;
     let at = &st.attendees[a];
     let session = s.map(|i| &st.sessions[i]);
-    Value::object()
-        .with("attendeeId", at.attendee_id)
-        .with("actorType", at.actor_type.as_str())
-        .with("actorId", at.actor_id.as_str())
-        .with("participantType", at.participant_type as i64)
-        .with("permissions", crate::permissions::effective(&st.config, &st.room, at).column())
-        .with("sessionId", session.map(|s| s.session_id.as_str()))
-        .with("inCall", session.map(|s| s.in_call.column()))
+    Some(CallerInfo {
+        attendee_id: at.attendee_id,
+        actor_type: at.actor_type.clone(),
+        actor_id: at.actor_id.clone(),
+        participant_type: at.participant_type as i64,
+        permissions: crate::permissions::effective(&st.config, &st.room, at).column(),
+        session_id: session.map(|s| s.session_id.clone()),
+        in_call: session.map(|s| s.in_call.column()),
+    })
 }
 
 /// For the caller (`actor`), every call action with the status and reason the server
 /// would answer at `now`; `options` may give the bodies of the join and update-flags
 /// requests to model, and ask for brief entries (see [`read_options`]). Errors are
 /// `bad-input` details.
-pub fn allowed_actions(st: &State, actor: &Actor, now: i64, options: &Value) -> Result<Value, String> {
+pub fn allowed_actions(st: &State, actor: &Actor, now: i64, options: &Value) -> Result<AllowedActions, String> {
     let (join_body, update_body, brief) = read_options(options)?;
     let base = format!("/call/{}", st.room.token);
-    let empty = Value::object;
     let caller = crate::guard::resolve_caller(st, actor);
 
-    let (mut join, o) = entry(&request("POST", base.clone(), join_body, actor, now), st, brief);
+    let (mut join, o) = entry(request("POST", base.clone(), join_body, actor, now), st, brief);
     // Joining again with the same flags writes nothing: those flags stay.
     let current = caller.and_then(|(_, s)| s).map(|i| st.sessions[i].in_call);
-    let flags = stored_flags(&o).or(current.filter(|_| o.status == 200).map(|f| f.column()));
-    join.set("flags", flags.map_or(Value::Null, Value::Int));
-    join.set("startsCall", starts_call(&o).into());
+    join.flags = Some(stored_flags(&o).or(current.filter(|_| o.status == 200).map(|f| f.column())));
+    join.starts_call = Some(starts_call(&o));
 
-    let (update, _) = entry(&request("PUT", base.clone(), update_body, actor, now), st, brief);
-    let (leave, _) = entry(&request("DELETE", base.clone(), empty(), actor, now), st, brief);
-    let (mut end_all, o) = entry(&request("DELETE", base.clone(), empty().with("all", true), actor, now), st, brief);
+    let (update_flags, _) = entry(request("PUT", base.clone(), update_body, actor, now), st, brief);
+    let (leave, _) = entry(request("DELETE", base.clone(), Map::new(), actor, now), st, brief);
+    let mut all = Map::new();
+    all.insert("all".into(), Value::Bool(true));
+    let (mut end_for_everyone, o) = entry(request("DELETE", base.clone(), all, actor, now), st, brief);
     // A non-moderator's `all` is a plain leave: answered 200, but nobody else leaves.
     let ends = caller.is_some_and(|(a, _)| crate::endpoint::leave::ends_for_everyone(&st.attendees[a]));
-    end_all.set("allowed", (o.status == 200 && ends).into());
-    let (peers, _) = entry(&request("GET", base.clone(), empty(), actor, now), st, brief);
+    end_for_everyone.allowed = o.status == 200 && ends;
+    let (peers, _) = entry(request("GET", base.clone(), Map::new(), actor, now), st, brief);
 
     let me = caller.map(|(a, _)| st.attendees[a].attendee_id);
-    let targets = |phones: bool| -> Value {
+    let targets = |phones: bool| -> Vec<Entry> {
         let kind = if phones { "dialout" } else { "ring" };
-        Value::Array(
-            st.attendees
-                .iter()
-                .filter(|a| Some(a.attendee_id) != me && (a.actor_type == ACTOR_PHONES) == phones)
-                .map(|a| {
-                    let raw = request("POST", format!("{base}/{kind}/{}", a.attendee_id), empty(), actor, now);
-                    entry(&raw, st, brief).0.with("attendeeId", a.attendee_id)
-                })
-                .collect(),
-        )
+        st.attendees
+            .iter()
+            .filter(|a| Some(a.attendee_id) != me && (a.actor_type == ACTOR_PHONES) == phones)
+            .map(|a| {
+                let raw = request("POST", format!("{base}/{kind}/{}", a.attendee_id), Map::new(), actor, now);
+                let (mut e, _) = entry(raw, st, brief);
+                e.attendee_id = Some(a.attendee_id);
+                e
+            })
+            .collect()
     };
-    Ok(Value::object()
-        .with("caller", caller_info(st, caller))
-        .with("join", join)
-        .with("updateFlags", update)
-        .with("leave", leave)
-        .with("endForEveryone", end_all)
-        .with("peers", peers)
-        .with("ring", targets(false))
-        .with("dialOut", targets(true)))
+    Ok(AllowedActions {
+        caller: caller_info(st, caller),
+        join,
+        update_flags,
+        leave,
+        end_for_everyone,
+        peers,
+        ring: targets(false),
+        dial_out: targets(true),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::parse;
+
+    fn parse(text: &str) -> Result<Value, crate::InputError> {
+        crate::document::tree(text, "test")
+    }
 
     #[test]
     fn explain_gives_the_sentence_of_the_reason() {
         let e = explain(&parse(r#"{"status":412,"reason":"lobby"}"#).unwrap());
         assert_eq!(
-            e.to_json(),
+            e.to_string(),
             r#"{"status":412,"reason":"lobby","explanation":"The lobby is active and you are not a moderator."}"#
         );
         let not_an_outcome = explain(&parse(r#"{"status":200}"#).unwrap());
@@ -185,7 +264,7 @@ mod tests {
         let map =
             crate::allowed_actions(&state, &parse(r#"{"userId":"u","sessionId":"s2"}"#).unwrap(), 100, &Value::Null)
                 .unwrap();
-        let field = |path: &[&str]| path.iter().fold(&map, |v, k| v.get(k).unwrap()).to_json();
+        let field = |path: &[&str]| path.iter().fold(&map, |v, k| v.get(k).unwrap()).to_string();
         assert_eq!(field(&["join", "reason"]), "\"lobby\"");
         assert_eq!(field(&["join", "allowed"]), "false");
         assert_eq!(field(&["peers", "status"]), "412");
@@ -193,15 +272,15 @@ mod tests {
         assert_eq!(field(&["endForEveryone", "allowed"]), "false");
         let Some(Value::Array(ring)) = map.get("ring") else { panic!() };
         assert_eq!(ring.len(), 1, "the other user only; phones are dialled");
-        assert_eq!(ring[0].get("reason").unwrap().to_json(), "\"no-start-permission\"");
+        assert_eq!(ring[0].get("reason").unwrap().to_string(), "\"no-start-permission\"");
         let Some(Value::Array(dial)) = map.get("dialOut") else { panic!() };
-        assert_eq!(dial[0].get("attendeeId").unwrap().to_json(), "3");
+        assert_eq!(dial[0].get("attendeeId").unwrap().to_string(), "3");
         assert_eq!(field(&["caller", "permissions"]), "17");
         let moderator =
             crate::allowed_actions(&state, &parse(r#"{"userId":"mod"}"#).unwrap(), 100, &Value::Null).unwrap();
-        assert_eq!(moderator.get("join").unwrap().get("reason").unwrap().to_json(), "\"no-session\"");
-        assert_eq!(moderator.get("caller").unwrap().get("sessionId").unwrap().to_json(), "null");
-        assert!(crate::allowed_actions(&state, &Value::Int(1), 100, &Value::Null).is_err());
+        assert_eq!(moderator.get("join").unwrap().get("reason").unwrap().to_string(), "\"no-session\"");
+        assert_eq!(moderator.get("caller").unwrap().get("sessionId").unwrap().to_string(), "null");
+        assert!(crate::allowed_actions(&state, &Value::from(1), 100, &Value::Null).is_err());
         let stranger =
             crate::allowed_actions(&state, &parse(r#"{"userId":"nobody"}"#).unwrap(), 100, &Value::Null).unwrap();
         assert!(stranger.get("caller").unwrap().is_null());
@@ -236,12 +315,12 @@ mod tests {
                 other => other.clone(),
             }
         }
-        assert_eq!(strip(&full).to_json(), brief.to_json());
-        assert!(brief.get("ring").unwrap().to_json().contains(r#""attendeeId":2"#));
-        assert!(brief.to_json().len() < full.to_json().len() / 2);
+        assert_eq!(strip(&full).to_string(), brief.to_string());
+        assert!(brief.get("ring").unwrap().to_string().contains(r#""attendeeId":2"#));
+        assert!(brief.to_string().len() < full.to_string().len() / 2);
         for bad in [r#"{"brief":1}"#, r#"{"brief":"yes"}"#] {
             let err = crate::allowed_actions(&state, &actor, 100, &parse(bad).unwrap()).unwrap_err();
-            assert!(err.to_value().to_json().contains("options.brief: expected a boolean"), "{bad}");
+            assert!(err.to_value().to_string().contains("options.brief: expected a boolean"), "{bad}");
         }
     }
 }

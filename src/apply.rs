@@ -10,10 +10,11 @@
 //! reader accepts, so whatever `apply` answers reads back as a state when its
 //! input did.
 
+use crate::error::{shape, InputError};
 use crate::index::{self, Index};
-use crate::input::{Fields, MAX_MUTATIONS, MAX_SAFE_INT};
-use crate::json::Value;
-use crate::reader::{shape, InputError};
+use crate::input::{MAX_MUTATIONS, MAX_SAFE_INT};
+use crate::outcome::kind;
+use serde_json::{json, Map, Value};
 
 const INT32_MIN: i64 = i32::MIN as i64;
 const INT32_MAX: i64 = i32::MAX as i64;
@@ -109,33 +110,35 @@ pub const COLUMNS: [Table; 3] = [
 /// The writable columns as `facts()` lists them:
 /// `{ room: { field: { type: "int", min, max, nullable } | { type: "string", nullable: true } }, … }`.
 pub fn columns_fact() -> Value {
-    let mut out = Value::object();
+    let mut out = Map::new();
     for t in &COLUMNS {
-        let mut fields = Value::object();
+        let mut fields = Map::new();
         for c in t.columns {
             let v = match c.kind {
                 Kind::Int { min, max, nullable } => {
-                    Value::object().with("type", "int").with("min", min).with("max", max).with("nullable", nullable)
+                    json!({ "type": "int", "min": min, "max": max, "nullable": nullable })
                 }
-                Kind::Text => Value::object().with("type", "string").with("nullable", true),
+                Kind::Text => json!({ "type": "string", "nullable": true }),
             };
-            fields = fields.with(c.field, v);
+            fields.insert(c.field.to_string(), v);
         }
-        out = out.with(t.name, Value::object().with("op", t.op).with("columns", fields));
+        out.insert(t.name.to_string(), json!({ "op": t.op, "columns": fields }));
     }
-    out
+    Value::Object(out)
 }
 
 /// Applies `mutations` in order to a copy of `state`. The whole list is checked
 /// first: a bad mutation anywhere answers its error and changes nothing.
 pub fn apply(state: &Value, mutations: &Value) -> Result<Value, InputError> {
     let Value::Array(list) = mutations else {
-        return Err(shape!("mutations: expected an array, got {}", mutations.kind()));
+        return Err(shape!("mutations: expected an array, got {}", kind(mutations)));
     };
     if list.len() > MAX_MUTATIONS {
         return Err(shape!("mutations: {} entries exceed the limit of {MAX_MUTATIONS}", list.len()));
     }
-    Fields::of(state, "state")?;
+    if !state.is_object() {
+        return Err(shape!("state: expected an object, got {}", kind(state)));
+    }
     let mut tables = Vec::with_capacity(list.len());
     for (i, m) in list.iter().enumerate() {
         tables.push(check(m, i)?);
@@ -161,7 +164,7 @@ pub fn apply(state: &Value, mutations: &Value) -> Result<Value, InputError> {
                 row_at(&mut next, "attendees", at)
             }
         };
-        if let Some(Value::Object(set)) = m.get("set") {
+        if let (Some(Value::Object(set)), Value::Object(row)) = (m.get("set"), row) {
             for (k, v) in set {
                 row.insert(k.clone(), v.clone());
             }
@@ -174,20 +177,22 @@ pub fn apply(state: &Value, mutations: &Value) -> Result<Value, InputError> {
 /// column. Answers the table it writes.
 fn check(m: &Value, i: usize) -> Result<&'static Table, InputError> {
     let path = format!("mutations[{i}]");
-    let f = Fields::of(m, &path)?;
-    let op = f.required_string("op")?;
+    let Value::Object(f) = m else {
+        return Err(shape!("{path}: expected an object, got {}", kind(m)));
+    };
+    let op = required_string(f, &path, "op")?;
     let Some(table) = COLUMNS.iter().find(|t| t.op == op) else {
         return Err(shape!("{path}.op: unknown operation \"{op}\" (updateRoom, updateSession or updateAttendee)"));
     };
     match table.name {
         "room" => {}
-        "sessions" => drop(f.required_string("sessionId")?),
-        _ => drop(f.required_int("attendeeId", 1, MAX_SAFE_INT)?),
+        "sessions" => drop(required_string(f, &path, "sessionId")?),
+        _ => drop(required_id(f, &path, "attendeeId")?),
     }
     let set = match m.get("set") {
         Some(Value::Object(set)) => set,
         Some(Value::Null) | None => return Err(shape!("{path}.set: required")),
-        Some(v) => return Err(shape!("{path}.set: expected an object, got {}", v.kind())),
+        Some(v) => return Err(shape!("{path}.set: expected an object, got {}", kind(v))),
     };
     for (k, v) in set {
         match table.column(k) {
@@ -199,26 +204,47 @@ fn check(m: &Value, i: usize) -> Result<&'static Table, InputError> {
     Ok(table)
 }
 
+/// A member that must be a non-empty string (null counts as absent).
+fn required_string<'a>(f: &'a Map<String, Value>, path: &str, key: &str) -> Result<&'a str, InputError> {
+    match f.get(key) {
+        Some(Value::String(s)) if !s.is_empty() => Ok(s),
+        None | Some(Value::Null) | Some(Value::String(_)) => Err(shape!("{path}.{key}: required (a non-empty string)")),
+        Some(v) => Err(shape!("{path}.{key}: expected a string, got {}", kind(v))),
+    }
+}
+
+/// A member that must be a row id (1..2^53−1).
+fn required_id(f: &Map<String, Value>, path: &str, key: &str) -> Result<i64, InputError> {
+    match f.get(key) {
+        None | Some(Value::Null) => Err(shape!("{path}.{key}: required")),
+        Some(v) => match v.as_i64() {
+            Some(i) if (1..=MAX_SAFE_INT).contains(&i) => Ok(i),
+            Some(i) => Err(shape!("{path}.{key}: {i} is out of range 1..{MAX_SAFE_INT}")),
+            None => Err(shape!("{path}.{key}: expected an integer, got {}", kind(v))),
+        },
+    }
+}
+
 /// Can a column of this kind hold `v`?
-fn fits(kind: Kind, v: &Value) -> bool {
-    match (kind, v) {
+fn fits(k: Kind, v: &Value) -> bool {
+    match (k, v) {
         (Kind::Int { nullable, .. }, Value::Null) => nullable,
-        (Kind::Int { min, max, .. }, Value::Int(i)) => (min..=max).contains(i),
-        (Kind::Text, Value::Null | Value::Str(_)) => true,
+        (Kind::Int { min, max, .. }, Value::Number(n)) => n.as_i64().is_some_and(|i| (min..=max).contains(&i)),
+        (Kind::Text, Value::Null | Value::String(_)) => true,
         _ => false,
     }
 }
 
 #[cold]
 #[inline(never)]
-fn misfit(path: &str, field: &str, kind: Kind, v: &Value) -> InputError {
-    match (kind, v) {
-        (Kind::Int { min, max, .. }, Value::Int(i)) => shape!("{path}.set.{field}: {i} is out of range {min}..{max}"),
+fn misfit(path: &str, field: &str, k: Kind, v: &Value) -> InputError {
+    match (k, v.as_i64()) {
+        (Kind::Int { min, max, .. }, Some(i)) => shape!("{path}.set.{field}: {i} is out of range {min}..{max}"),
         (Kind::Int { nullable, .. }, _) => {
             let null = if nullable { " or null" } else { "" };
-            shape!("{path}.set.{field}: expected an integer{null}, got {}", v.kind())
+            shape!("{path}.set.{field}: expected an integer{null}, got {}", kind(v))
         }
-        (Kind::Text, _) => shape!("{path}.set.{field}: expected a string or null, got {}", v.kind()),
+        (Kind::Text, _) => shape!("{path}.set.{field}: expected a string or null, got {}", kind(v)),
     }
 }
 
@@ -287,7 +313,10 @@ fn row_at<'a>(state: &'a mut Value, name: &str, at: usize) -> &'a mut Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::parse;
+
+    fn parse(text: &str) -> Result<Value, InputError> {
+        crate::document::tree(text, "test")
+    }
 
     #[test]
     fn keeps_unknown_fields_and_order() {
@@ -301,7 +330,7 @@ mod tests {
         .unwrap();
         let next = apply(&state, &muts).unwrap();
         assert_eq!(
-            next.to_json(),
+            next.to_string(),
             r#"{"x":1,"room":{"token":"abcd","zz":[1],"callFlag":7,"activeSince":5},"sessions":[{"sessionId":"s","inCall":7,"extra":{"a":null}}],"attendees":[{"attendeeId":3,"note":"n","lastJoinedCall":5}]}"#
         );
         assert_eq!(apply(&state, &Value::Array(vec![])).unwrap(), state);
@@ -320,7 +349,7 @@ mod tests {
         ] {
             assert!(apply(&state, &parse(bad).unwrap()).is_err(), "{bad}");
         }
-        assert!(apply(&Value::Int(1), &Value::Array(vec![])).is_err());
+        assert!(apply(&json!(1), &Value::Array(vec![])).is_err());
     }
 
     const STATE: &str = r#"{"config":{},"room":{"token":"abcd1234","type":2,"callFlag":0},
@@ -331,7 +360,7 @@ mod tests {
     fn detail(mutations: &str) -> String {
         let state = parse(STATE).unwrap();
         match apply(&state, &parse(mutations).unwrap()) {
-            Ok(v) => panic!("{mutations} was applied: {}", v.to_json()),
+            Ok(v) => panic!("{mutations} was applied: {v}"),
             Err(e) => e.to_string(),
         }
     }
@@ -484,7 +513,7 @@ mod tests {
                             _ => unreachable!(),
                         },
                     };
-                    row.set(c.field, Value::Int(v));
+                    row[c.field] = json!(v);
                     let read = crate::input::state(&direct);
                     assert_eq!(read.is_ok(), inside, "the reader on {}.{} = {v}: {read:?}", t.name, c.field);
                 }

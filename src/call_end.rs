@@ -46,7 +46,7 @@ pub fn end(cx: &mut Ctx, caller: &Caller, for_everyone: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Actor, Params, Request};
+    use crate::model::{Actor, Params};
 
     fn ended_with(room_type: i64) -> Vec<Effect> {
         let text = format!(
@@ -56,8 +56,8 @@ mod tests {
             "sessions":[{{"sessionId":"a","attendeeId":1,"inCall":0,"lastPing":100}}]}}"#
         );
         let st = crate::input::state_text(&text).unwrap();
-        let request = Request { actor: Actor::default(), now: 110 };
-        let mut cx = Ctx::new(&st, &request, Params::default());
+        let actor = Actor::default();
+        let mut cx = Ctx::new(&st, &actor, 110, Params::default());
         let caller = Caller { attendee: 0, session: Some(0), permissions: crate::model::Permissions::MAX_DEFAULT };
         after_leave(&mut cx, &caller);
         cx.effects

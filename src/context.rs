@@ -2,9 +2,9 @@
 //! the mutations and effects recorded in the order the server performs them.
 //! Later steps of an endpoint see the rows as earlier steps left them.
 
-use crate::json::Value;
 use crate::model::*;
-use crate::outcome::{Effect, Mutation};
+use crate::outcome::{Effect, Mutation, Set};
+use serde_json::Value;
 use std::borrow::Cow;
 
 /// The resolved caller (spec §1.3).
@@ -29,20 +29,9 @@ pub struct Ctx<'s> {
     pub effects: Vec<Effect>,
 }
 
-fn opt(v: Option<i64>) -> Value {
-    v.map_or(Value::Null, Value::Int)
-}
-
 impl<'s> Ctx<'s> {
-    pub fn new(state: &'s State, request: &'s Request, params: Params) -> Ctx<'s> {
-        Ctx {
-            state: Cow::Borrowed(state),
-            now: request.now,
-            actor: &request.actor,
-            params,
-            mutations: Vec::new(),
-            effects: Vec::new(),
-        }
+    pub fn new(state: &'s State, actor: &'s Actor, now: i64, params: Params) -> Ctx<'s> {
+        Ctx { state: Cow::Borrowed(state), now, actor, params, mutations: Vec::new(), effects: Vec::new() }
     }
 
     /// The actor the server's chat names when a system message has no participant
@@ -78,7 +67,7 @@ impl<'s> Ctx<'s> {
 
     fn room_mutation(&mut self, set: Vec<(&'static str, Value)>) {
         if !set.is_empty() {
-            self.mutations.push(Mutation::UpdateRoom { set });
+            self.mutations.push(Mutation::UpdateRoom { set: Set(set) });
         }
     }
 
@@ -86,7 +75,7 @@ impl<'s> Ctx<'s> {
         if self.state.sessions[index].in_call != flags {
             let s = &mut self.state.to_mut().sessions[index];
             s.in_call = flags;
-            let set = vec![("inCall", Value::Int(flags.column()))];
+            let set = Set(vec![("inCall", Value::from(flags.column()))]);
             self.mutations.push(Mutation::UpdateSession { session_id: s.session_id.clone(), set });
         }
     }
@@ -95,7 +84,7 @@ impl<'s> Ctx<'s> {
         if self.state.attendees[index].last_joined_call != Some(at) {
             let a = &mut self.state.to_mut().attendees[index];
             a.last_joined_call = Some(at);
-            let set = vec![("lastJoinedCall", Value::Int(at))];
+            let set = Set(vec![("lastJoinedCall", Value::from(at))]);
             self.mutations.push(Mutation::UpdateAttendee { attendee_id: a.attendee_id, set });
         }
     }
@@ -106,7 +95,7 @@ impl<'s> Ctx<'s> {
         if self.state.attendees[index].call_id.as_deref() != Some("") {
             let a = &mut self.state.to_mut().attendees[index];
             a.call_id = Some(String::new());
-            let set = vec![("callId", Value::from(""))];
+            let set = Set(vec![("callId", Value::from(""))]);
             self.mutations.push(Mutation::UpdateAttendee { attendee_id: a.attendee_id, set });
         }
     }
@@ -122,7 +111,7 @@ impl<'s> Ctx<'s> {
         for a in &mut self.state.to_mut().attendees {
             if resets(a) {
                 a.permissions = Permissions::DEFAULT;
-                let set = vec![("permissions", Value::Int(0))];
+                let set = Set(vec![("permissions", Value::from(0))]);
                 self.mutations.push(Mutation::UpdateAttendee { attendee_id: a.attendee_id, set });
             }
         }
@@ -131,7 +120,7 @@ impl<'s> Ctx<'s> {
     pub fn set_call_permissions(&mut self, p: Permissions) {
         if self.state.room.call_permissions != p {
             self.state.to_mut().room.call_permissions = p;
-            self.room_mutation(vec![("callPermissions", Value::Int(p.column()))]);
+            self.room_mutation(vec![("callPermissions", Value::from(p.column()))]);
         }
     }
 
@@ -149,7 +138,7 @@ impl<'s> Ctx<'s> {
             r.lobby_timer = None;
             let mut set = vec![("lobbyTimer", Value::Null)];
             if was_on {
-                set.insert(0, ("lobbyState", Value::Int(0)));
+                set.insert(0, ("lobbyState", Value::from(0)));
             }
             self.room_mutation(set);
             if was_on {
@@ -169,16 +158,16 @@ impl<'s> Ctx<'s> {
         let mut set = Vec::new();
         if is_guest && r.room_type == RoomType::Public {
             r.active_guests += 1;
-            set.push(("activeGuests", Value::Int(r.active_guests)));
+            set.push(("activeGuests", Value::from(r.active_guests)));
         }
         if (!is_guest || r.room_type == RoomType::Public) && !r.call_flag.contains(flags) {
             r.call_flag |= flags;
-            set.push(("callFlag", Value::Int(r.call_flag.column())));
+            set.push(("callFlag", Value::from(r.call_flag.column())));
         }
         let started = r.active_since.is_none();
         if started {
             r.active_since = Some(now);
-            set.push(("activeSince", Value::Int(now)));
+            set.push(("activeSince", Value::from(now)));
         }
         self.room_mutation(set);
         started
@@ -194,16 +183,16 @@ impl<'s> Ctx<'s> {
         r.call_permissions = Permissions::DEFAULT;
         let mut set = Vec::new();
         if before.0.is_some() {
-            set.push(("activeSince", opt(None)));
+            set.push(("activeSince", Value::Null));
         }
         if !before.1.is_empty() {
-            set.push(("callFlag", Value::Int(0)));
+            set.push(("callFlag", Value::from(0)));
         }
         if before.2 != 0 {
-            set.push(("activeGuests", Value::Int(0)));
+            set.push(("activeGuests", Value::from(0)));
         }
         if !before.3.is_empty() {
-            set.push(("callPermissions", Value::Int(0)));
+            set.push(("callPermissions", Value::from(0)));
         }
         self.room_mutation(set);
     }

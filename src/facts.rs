@@ -5,44 +5,46 @@
 //! and test it against this answer of the module they load.
 
 use crate::input;
-use crate::json::Value;
 use crate::outcome::{envelope, Outcome, Reason};
+use serde_json::{json, Value};
 
 /// `{ reasons: [{code, status, explanation, when}], limits: {...}, columns: {...}, badInput,
 /// badInputEnvelope, badInputExplanation }`; `columns` are the fields mutations may write, per
 /// table (see [`crate::apply::COLUMNS`]); the bad-input shapes carry the detail `"<detail>"`.
 pub fn facts() -> Value {
-    let reasons = Reason::ALL
+    let reasons: Vec<Value> = Reason::ALL
         .iter()
         .map(|r| {
-            Value::object()
-                .with("code", r.code())
-                .with("status", Value::Array(r.statuses().iter().map(|s| Value::Int(i64::from(*s))).collect()))
-                .with("explanation", r.explanation())
-                .with("when", r.when())
+            json!({
+                "code": r.code(),
+                "status": r.statuses(),
+                "explanation": r.explanation(),
+                "when": r.when(),
+            })
         })
         .collect();
     let bad = Outcome::bad_input("<detail>");
-    Value::object()
-        .with("reasons", Value::Array(reasons))
-        .with("limits", limits())
-        .with("columns", crate::apply::columns_fact())
-        .with("badInput", bad.to_value())
-        .with("badInputEnvelope", envelope(i64::from(bad.status), bad.message, bad.data.clone()))
-        .with("badInputExplanation", crate::explain(&bad.to_value()))
+    json!({
+        "reasons": reasons,
+        "limits": limits(),
+        "columns": crate::apply::columns_fact(),
+        "badInput": bad.to_value(),
+        "badInputEnvelope": envelope(i64::from(bad.status), &bad.message, bad.data.to_value()),
+        "badInputExplanation": crate::explain(&bad.to_value()),
+    })
 }
 
 fn limits() -> Value {
-    let n = |v: usize| Value::Int(v as i64);
-    Value::object()
-        .with("requestBytes", n(input::MAX_REQUEST_BYTES))
-        .with("documentBytes", n(input::MAX_DOCUMENT_BYTES))
-        .with("depth", n(crate::json::MAX_DEPTH))
-        .with("attendees", n(input::MAX_ATTENDEES))
-        .with("sessions", n(input::MAX_SESSIONS))
-        .with("foreignAttendees", n(input::MAX_FOREIGN_ATTENDEES))
-        .with("users", n(input::MAX_USERS))
-        .with("groups", n(input::MAX_GROUPS))
-        .with("mutations", n(input::MAX_MUTATIONS))
-        .with("maxSafeInteger", input::MAX_SAFE_INT)
+    json!({
+        "requestBytes": input::MAX_REQUEST_BYTES,
+        "documentBytes": input::MAX_DOCUMENT_BYTES,
+        "depth": crate::document::MAX_DEPTH,
+        "attendees": input::MAX_ATTENDEES,
+        "sessions": input::MAX_SESSIONS,
+        "foreignAttendees": input::MAX_FOREIGN_ATTENDEES,
+        "users": input::MAX_USERS,
+        "groups": input::MAX_GROUPS,
+        "mutations": input::MAX_MUTATIONS,
+        "maxSafeInteger": input::MAX_SAFE_INT,
+    })
 }

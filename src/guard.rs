@@ -112,22 +112,20 @@ pub fn check(cx: &mut Ctx, route: &Route, actor: &Actor) -> Result<Caller, Outco
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::parse;
 
     fn state() -> State {
         state_of_type(3)
     }
 
     fn state_of_type(room_type: i64) -> State {
-        let v = parse(&format!(
+        crate::input::state_text(&format!(
             r#"{{"room":{{"token":"abcd","type":{room_type}}},
             "attendees":[{{"attendeeId":1,"actorType":"users","actorId":"alice","participantType":1}},
                          {{"attendeeId":2,"actorType":"guests","actorId":"sha","participantType":4}},
                          {{"attendeeId":3,"actorType":"users","actorId":"bob","participantType":3}}],
             "sessions":[{{"sessionId":"a1","attendeeId":1}},{{"sessionId":"a2","attendeeId":1}},{{"sessionId":"g1","attendeeId":2}}]}}"#,
         ))
-        .unwrap();
-        crate::input::state(&v).unwrap()
+        .unwrap()
     }
 
     fn actor(user: Option<&str>, session: Option<&str>) -> Actor {

@@ -24,16 +24,16 @@ pub mod actions;
 pub mod apply;
 pub mod call_end;
 pub mod context;
+pub mod document;
 pub mod endpoint;
+pub mod error;
 pub mod facts;
 pub mod guard;
 pub mod index;
 pub mod input;
-pub mod json;
 pub mod model;
 pub mod outcome;
 pub mod permissions;
-pub mod reader;
 pub mod reading;
 pub mod route;
 pub mod sha1;
@@ -42,11 +42,13 @@ pub mod sha1;
 pub mod wasm;
 
 use context::Ctx;
-use json::Value;
-use model::Params;
-pub use outcome::{Effect, Mutation, Outcome, Reason};
-pub use reader::{ErrorKind, InputError};
+pub use error::{ErrorKind, InputError};
+use input::check_size;
+pub use model::{Request, State};
+pub use outcome::{Data, Effect, Mutation, Outcome, Reason};
 use route::Endpoint;
+use serde_json::{json, Value};
+use std::borrow::Cow;
 
 /// Decides one request against the stored rows.
 ///
@@ -54,7 +56,7 @@ use route::Endpoint;
 /// endpoint's body fields, then the server's own checks (see `guard`) and the
 /// endpoint's rules. Bad input never panics: it is a 400 `bad-input` outcome.
 pub fn evaluate(request: &Value, state: &Value) -> Outcome {
-    evaluate_text(&request.to_json(), &state.to_json())
+    evaluate_text(&request.to_string(), &state.to_string())
 }
 
 /// [`evaluate`] over JSON text, reading the rows straight into the model.
@@ -64,38 +66,29 @@ pub fn evaluate_text(request: &str, state: &str) -> Outcome {
     {
         return Outcome::bad_input(e);
     }
-    let raw = match input::request_text(request) {
+    let request = match input::request_text(request) {
         Ok(r) => r,
-        Err(e) => return Outcome::bad_input(e.in_document("request")),
+        Err(e) => return Outcome::bad_input(e),
     };
     match input::state_text(state) {
-        Ok(st) => decide(&raw, &st),
-        Err(e) => Outcome::bad_input(e.in_document("state")),
-    }
-}
-
-fn check_size(text: &str, document: &'static str, max: usize) -> Result<(), InputError> {
-    if text.len() > max {
-        Err(InputError::too_large(document, text.len(), max))
-    } else {
-        Ok(())
+        Ok(st) => decide(&request, &st),
+        Err(e) => Outcome::bad_input(e),
     }
 }
 
 /// [`evaluate`] over rows already read: the route, the body fields, the
 /// server's checks in order (see `guard`), then the endpoint's rules.
-pub fn decide(raw: &input::RawRequest, st: &model::State) -> Outcome {
-    let route = match route::route(&raw.method, &raw.path) {
+pub fn decide(request: &Request, st: &State) -> Outcome {
+    let route = match route::route(&request.method, &request.path) {
         Ok(r) => r,
         Err(o) => return o,
     };
-    let strings = reading::BoolStrings::of(&raw.method, &raw.content_type);
-    let params = match input::Fields::of(&raw.body, "request.body").and_then(|b| params(route.endpoint, &b, strings)) {
+    let params = match input::params(route.endpoint, request) {
         Ok(p) => p,
         Err(e) => return Outcome::bad_input(e),
     };
-    let mut cx = Ctx::new(st, &raw.request, params);
-    let mut outcome = match guard::check(&mut cx, &route, &raw.request.actor) {
+    let mut cx = Ctx::new(st, &request.actor, request.now, params);
+    let mut outcome = match guard::check(&mut cx, &route, &request.actor) {
         Err(o) => o,
         Ok(caller) => match route.endpoint {
             Endpoint::Peers => endpoint::peers::run(&cx),
@@ -111,47 +104,17 @@ pub fn decide(raw: &input::RawRequest, st: &model::State) -> Outcome {
     };
     outcome.mutations = cx.mutations;
     outcome.effects = cx.effects;
-    outcome.message = message(&outcome);
+    if (200..300).contains(&outcome.status) {
+        // `ocs.meta.message`: "OK" on success, the exception's message otherwise ("" when none).
+        outcome.message = Cow::Borrowed("OK");
+    }
     outcome
 }
 
-/// `ocs.meta.message`: "OK" on success, the exception's message otherwise ("" when none).
-fn message(o: &Outcome) -> &'static str {
-    if (200..300).contains(&o.status) {
-        "OK"
-    } else {
-        o.message
-    }
-}
-
-/// The parameters the routed controller method declares, coerced like the
-/// dispatcher does; fields it does not declare are ignored whatever their type.
-fn params(endpoint: Endpoint, body: &input::Fields, strings: reading::BoolStrings) -> Result<Params, InputError> {
-    let mut p = Params::default();
-    match endpoint {
-        Endpoint::Join => {
-            p.flags = reading::column_int(body, "flags", "in_call")?;
-            p.force_permissions = reading::column_int(body, "forcePermissions", "call_permissions")?;
-            p.silent = reading::coerce_bool(body, "silent", strings)?;
-            p.recording_consent = reading::coerce_bool(body, "recordingConsent", strings)?;
-        }
-        Endpoint::UpdateFlags => {
-            // `int $flags` has no default: the server fails with a TypeError (500)
-            // after its middleware; we refuse the request up front.
-            p.flags = Some(reading::column_int(body, "flags", "in_call")?.ok_or_else(|| {
-                InputError::shape("request.body.flags: required by PUT (the server answers 500 without it)")
-            })?);
-        }
-        Endpoint::Leave => p.all = reading::coerce_bool(body, "all", strings)?,
-        Endpoint::Peers | Endpoint::Ring | Endpoint::DialOut => {}
-    }
-    Ok(p)
-}
-
-/// Parses a document, refusing oversized ones before reading a byte of them.
+/// Parses any JSON document, refusing oversized ones before reading a byte of them.
 pub fn parse_document(text: &str, what: &'static str, max: usize) -> Result<Value, InputError> {
     check_size(text, what, max)?;
-    json::parse(text).map_err(|e| e.in_document(what))
+    document::tree(text, what)
 }
 
 /// [`evaluate`] over JSON text, answering JSON text.
@@ -171,22 +134,31 @@ pub fn apply_json(state: &str, mutations: &str) -> String {
         .map_err(Outcome::bad_input)
         .and_then(|(s, m)| apply(&s, &m));
     match result {
-        Ok(v) => v.to_json(),
+        Ok(v) => v.to_string(),
         Err(o) => o.to_json(),
     }
 }
 
+/// What [`ocs`] reads of an outcome.
+#[derive(serde::Deserialize)]
+struct Envelope {
+    #[serde(deserialize_with = "status")]
+    status: i64,
+    #[serde(default, deserialize_with = "reading::string")]
+    message: String,
+    #[serde(default)]
+    data: Value,
+}
+
+fn status<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    use serde::de::Error;
+    reading::int(d, 100, 599)?.ok_or_else(|| D::Error::custom("required"))
+}
+
 /// The OCS v2 envelope the server sends for an outcome (`status`, `message`, `data`).
 pub fn ocs(outcome: &Value) -> Value {
-    let read = || -> Result<(i64, String, Value), InputError> {
-        let f = input::Fields::of(outcome, "outcome")?;
-        let status = f.required_int("status", 100, 599)?;
-        let message = f.string("message")?;
-        let data = outcome.get("data").cloned().unwrap_or(Value::Null);
-        Ok((status, message, data))
-    };
-    match read() {
-        Ok((status, message, data)) => outcome::envelope(status, &message, data),
+    match document::value::<Envelope>(outcome, "outcome") {
+        Ok(e) => outcome::envelope(e.status, &e.message, e.data),
         Err(e) => bad_input_envelope(e),
     }
 }
@@ -194,7 +166,7 @@ pub fn ocs(outcome: &Value) -> Value {
 /// The envelope of a `bad-input` outcome, for `ocs` of something that is not an outcome.
 pub fn bad_input_envelope(detail: impl Into<String>) -> Value {
     let o = Outcome::bad_input(detail);
-    outcome::envelope(i64::from(o.status), o.message, o.data)
+    outcome::envelope(i64::from(o.status), &o.message, o.data.to_value())
 }
 
 /// [`ocs`] over JSON text.
@@ -203,28 +175,30 @@ pub fn ocs_json(outcome: &str) -> String {
         Ok(v) => ocs(&v),
         Err(e) => bad_input_envelope(e),
     }
-    .to_json()
+    .to_string()
 }
 
 /// For the caller, every call action with the status and reason the server would
 /// answer now (see [`actions`]); bad input gives a `bad-input` outcome.
 pub fn allowed_actions(state: &Value, actor: &Value, now: i64, options: &Value) -> Result<Value, Outcome> {
-    allowed_actions_text(&state.to_json(), &actor.to_json(), now, options)
+    allowed_actions_text(&state.to_string(), &actor.to_string(), now, options).map(|a| a.to_value())
 }
 
 /// [`allowed_actions`] over the state and actor as JSON text, read straight into the model.
-pub fn allowed_actions_text(state: &str, actor: &str, now: i64, options: &Value) -> Result<Value, Outcome> {
+pub fn allowed_actions_text(
+    state: &str,
+    actor: &str,
+    now: i64,
+    options: &Value,
+) -> Result<actions::AllowedActions, Outcome> {
     check_size(state, "state", input::MAX_DOCUMENT_BYTES)
         .and_then(|_| check_size(actor, "actor", input::MAX_REQUEST_BYTES))
         .map_err(Outcome::bad_input)?;
     if !(0..=input::MAX_SAFE_INT).contains(&now) {
         return Err(Outcome::bad_input(format!("now: {now} is out of range 0..{}", input::MAX_SAFE_INT)));
     }
-    // The actor is small: checked as a whole JSON document first (so depth is reported
-    // before shape, as for every document read whole), then read.
-    parse_document(actor, "actor", input::MAX_REQUEST_BYTES).map_err(Outcome::bad_input)?;
-    let actor = input::actor_text(actor).map_err(|e| Outcome::bad_input(e.in_document("actor")))?;
-    let st = input::state_text(state).map_err(|e| Outcome::bad_input(e.in_document("state")))?;
+    let actor = input::actor_text(actor).map_err(Outcome::bad_input)?;
+    let st = input::state_text(state).map_err(Outcome::bad_input)?;
     actions::allowed_actions(&st, &actor, now, options).map_err(Outcome::bad_input)
 }
 
@@ -237,7 +211,7 @@ pub fn allowed_actions_json(state: &str, actor: &str, now: i64, options: &str) -
     };
     let result = options.map_err(Outcome::bad_input).and_then(|o| allowed_actions_text(state, actor, now, &o));
     match result {
-        Ok(v) => v.to_json(),
+        Ok(v) => serde_json::to_string(&v).unwrap_or_default(),
         Err(o) => o.to_json(),
     }
 }
@@ -250,19 +224,20 @@ pub fn explain(outcome: &Value) -> Value {
 /// [`explain`] over JSON text.
 pub fn explain_json(outcome: &str) -> String {
     match parse_document(outcome, "outcome", input::MAX_DOCUMENT_BYTES) {
-        Ok(v) => explain(&v).to_json(),
-        Err(e) => explain(&Outcome::bad_input(e).to_value()).to_json(),
+        Ok(v) => explain(&v).to_string(),
+        Err(e) => explain(&Outcome::bad_input(e).to_value()).to_string(),
     }
 }
 
 /// Version of the rules, of the Talk API they implement and of the C ABI.
 pub fn version() -> Value {
-    Value::object()
-        .with("crate", env!("CARGO_PKG_NAME"))
-        .with("version", env!("CARGO_PKG_VERSION"))
-        .with("talkApi", "v4")
-        .with("serverParity", "talk-18")
-        .with("abi", ABI_VERSION)
+    json!({
+        "crate": env!("CARGO_PKG_NAME"),
+        "version": env!("CARGO_PKG_VERSION"),
+        "talkApi": "v4",
+        "serverParity": "talk-18",
+        "abi": ABI_VERSION,
+    })
 }
 
 /// The reason codes, limits and bad-input shapes every host copies (see [`facts`]).

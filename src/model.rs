@@ -2,11 +2,16 @@
 //! (`talk_rooms`, `talk_attendees`, `talk_sessions`) and its constants
 //! (`Participant::FLAG_*`, `Attendee::PERMISSIONS_*`, `Participant::OWNER…`).
 //!
-//! These are plain data: [`crate::input`] builds them from JSON and refuses
-//! anything that does not fit a column.
+//! These are plain data with the State's field names (camelCase) and the server's
+//! defaults: they derive `Deserialize` through the column readers of
+//! [`crate::reading`], which refuse anything that does not fit a column, and
+//! `Serialize` back to the same JSON. [`crate::input`] reads them and checks the rows
+//! against each other.
 
 use crate::index::Index;
+use crate::reading;
 use bitflags::bitflags;
+use serde::{Deserialize, Serialize, Serializer};
 
 bitflags! {
     /// `talk_sessions.in_call` and `talk_rooms.call_flag` (Talk's `Participant::FLAG_*`).
@@ -53,6 +58,20 @@ bitflags! {
     }
 }
 
+/// The column's signed integer.
+impl Serialize for InCall {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(self.column())
+    }
+}
+
+/// The column's signed integer.
+impl Serialize for Permissions {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(self.column())
+    }
+}
+
 impl Permissions {
     /// `PERMISSIONS_DEFAULT`: "no own value, fall through to the next level".
     pub const DEFAULT: Permissions = Permissions::empty();
@@ -79,6 +98,12 @@ pub enum ParticipantType {
     Guest = 4,
     UserSelfJoined = 5,
     GuestModerator = 6,
+}
+
+impl Serialize for ParticipantType {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(*self as i64)
+    }
 }
 
 impl ParticipantType {
@@ -117,6 +142,12 @@ pub enum RoomType {
     NoteToSelf = 6,
 }
 
+impl Serialize for RoomType {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(*self as i64)
+    }
+}
+
 impl RoomType {
     pub fn from_column(v: i64) -> Option<RoomType> {
         use RoomType::*;
@@ -133,12 +164,29 @@ impl RoomType {
 }
 
 /// App config `start_calls`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum StartCalls {
+    #[default]
     Everyone = 0,
     Users = 1,
     Moderators = 2,
     NoOne = 3,
+}
+
+impl Serialize for StartCalls {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(*self as i64)
+    }
+}
+
+/// A 0/1 column from a boolean.
+fn as_flag<S: Serializer>(b: &bool, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_i64(i64::from(*b))
+}
+
+/// `signaling`: "external" or "internal".
+fn as_signaling<S: Serializer>(external: &bool, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(if *external { "external" } else { "internal" })
 }
 
 /// `Session::SESSION_TIMEOUT`: a session pinged within this many seconds is "fresh".
@@ -157,35 +205,76 @@ pub const ACTOR_PHONES: &str = "phones";
 pub const ACTOR_GROUPS: &str = "groups";
 pub const ACTOR_CIRCLES: &str = "circles";
 
-#[derive(Clone, Debug)]
+/// The server's settings (`state.config`); every field optional, null is the default.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Config {
+    #[serde(default, deserialize_with = "reading::start_calls")]
     pub start_calls: StartCalls,
+    #[serde(default, deserialize_with = "reading::groups")]
     pub allowed_groups: Vec<String>,
     /// The server's effective `Config::recordingConsentRequired()`: 0, 1 or 2.
+    #[serde(default, deserialize_with = "reading::recording_consent")]
     pub recording_consent: i64,
     /// App config `default_permissions`; `None` when unset.
+    #[serde(default, deserialize_with = "reading::opt_permissions")]
     pub default_permissions: Option<Permissions>,
-    /// `true` when an external signaling server (HPB) is configured.
+    /// `true` when an external signaling server (HPB) is configured (`signaling`: "external").
+    #[serde(rename = "signaling", default, deserialize_with = "reading::signaling", serialize_with = "as_signaling")]
     pub external_signaling: bool,
 }
 
-#[derive(Clone, Debug)]
+/// `talk_rooms`: `token` and `type` are required, every other column has the server's default.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Room {
+    #[serde(deserialize_with = "reading::nonempty")]
     pub token: String,
+    #[serde(rename = "type", deserialize_with = "reading::room_type")]
     pub room_type: RoomType,
+    #[serde(default, deserialize_with = "reading::flag", serialize_with = "as_flag")]
     pub read_only: bool,
+    #[serde(default, deserialize_with = "reading::lobby_state")]
     pub lobby_state: i64,
+    #[serde(default, deserialize_with = "reading::timestamp")]
     pub lobby_timer: Option<i64>,
+    #[serde(default, deserialize_with = "reading::string")]
     pub object_type: String,
+    #[serde(default, deserialize_with = "reading::in_call")]
     pub call_flag: InCall,
+    #[serde(default, deserialize_with = "reading::timestamp")]
     pub active_since: Option<i64>,
+    #[serde(default, deserialize_with = "reading::active_guests")]
     pub active_guests: i64,
+    #[serde(default, deserialize_with = "reading::permissions")]
     pub default_permissions: Permissions,
+    #[serde(default, deserialize_with = "reading::permissions")]
     pub call_permissions: Permissions,
+    #[serde(default, deserialize_with = "reading::recording_consent")]
     pub recording_consent: i64,
+    #[serde(default, deserialize_with = "reading::call_recording")]
     pub call_recording: i64,
+    /// Breakout columns are not read by the call rules, but must hold a value the server
+    /// stores (`lib/Model/BreakoutRoom.php`).
+    #[serde(default, deserialize_with = "reading::breakout_room_mode")]
+    pub breakout_room_mode: i64,
+    #[serde(default, deserialize_with = "reading::breakout_room_status")]
+    pub breakout_room_status: i64,
     /// `listable`: 0 participants only, 1 regular users, 2 everyone (spec §6.4).
+    #[serde(default, deserialize_with = "reading::listable")]
     pub listable: i64,
+}
+
+impl Default for InCall {
+    fn default() -> InCall {
+        InCall::DISCONNECTED
+    }
+}
+
+impl Default for Permissions {
+    fn default() -> Permissions {
+        Permissions::DEFAULT
+    }
 }
 
 impl Room {
@@ -205,6 +294,8 @@ impl Room {
             call_permissions: Permissions::DEFAULT,
             recording_consent: 0,
             call_recording: 0,
+            breakout_room_mode: 0,
+            breakout_room_status: 0,
             listable: LISTABLE_NONE,
         }
     }
@@ -248,17 +339,29 @@ pub const LISTABLE_ALL: i64 = 2;
 /// users" listings exclude them.
 pub const GUEST_APP_GROUP: &str = "guest_app";
 
-#[derive(Clone, Debug)]
+/// `talk_attendees`: id, actor and participant type required.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Attendee {
+    #[serde(deserialize_with = "reading::id")]
     pub attendee_id: i64,
+    #[serde(deserialize_with = "reading::nonempty")]
     pub actor_type: String,
+    #[serde(deserialize_with = "reading::nonempty")]
     pub actor_id: String,
+    #[serde(default, deserialize_with = "reading::string")]
     pub display_name: String,
+    #[serde(deserialize_with = "reading::participant_type")]
     pub participant_type: ParticipantType,
+    #[serde(default, deserialize_with = "reading::permissions")]
     pub permissions: Permissions,
+    #[serde(default, deserialize_with = "reading::timestamp")]
     pub last_joined_call: Option<i64>,
+    #[serde(default = "reading::one", deserialize_with = "reading::notification_calls")]
     pub notification_calls: i64,
+    #[serde(default, deserialize_with = "reading::opt_string")]
     pub phone_number: Option<String>,
+    #[serde(default, deserialize_with = "reading::opt_string")]
     pub call_id: Option<String>,
 }
 
@@ -268,11 +371,17 @@ impl Attendee {
     }
 }
 
-#[derive(Clone, Debug)]
+/// `talk_sessions`: id and attendee required.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Session {
+    #[serde(deserialize_with = "reading::nonempty")]
     pub session_id: String,
+    #[serde(deserialize_with = "reading::id")]
     pub attendee_id: i64,
+    #[serde(default, deserialize_with = "reading::in_call")]
     pub in_call: InCall,
+    #[serde(default, deserialize_with = "reading::last_ping")]
     pub last_ping: i64,
 }
 
@@ -288,14 +397,34 @@ impl Session {
 }
 
 /// An attendee row of another conversation (ring/dial-out targets are looked up globally).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ForeignAttendee {
+    #[serde(deserialize_with = "reading::id")]
     pub attendee_id: i64,
+    #[serde(deserialize_with = "reading::nonempty")]
     pub actor_type: String,
 }
 
-/// Everything the host loaded for one request.
-#[derive(Clone, Debug)]
+/// `users` as the State writes it: user id → `{ displayName }`.
+fn as_users<S: Serializer>(users: &[(String, String)], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    #[derive(Serialize)]
+    struct User<'a> {
+        #[serde(rename = "displayName")]
+        display_name: &'a str,
+    }
+    let mut m = s.serialize_map(Some(users.len()))?;
+    for (id, name) in users {
+        m.serialize_entry(id, &User { display_name: name })?;
+    }
+    m.end()
+}
+
+/// Everything the host loaded for one request. Serialised as the State document;
+/// read (and checked) by [`crate::input::state_text`], or by `Deserialize`.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct State {
     pub config: Config,
     pub room: Room,
@@ -303,13 +432,19 @@ pub struct State {
     pub sessions: Vec<Session>,
     pub foreign_attendees: Vec<ForeignAttendee>,
     /// `users`: user id → the user manager's display name.
+    #[serde(rename = "users", serialize_with = "as_users")]
     pub user_names: Vec<(String, String)>,
+    #[serde(skip)]
     attendee_index: Index,
+    #[serde(skip)]
     session_index: Index,
     /// Sessions by `attendee_id` (rows are never added or removed once read).
+    #[serde(skip)]
     sessions_by_attendee: Index,
     /// Attendees of actor type `users` by `actor_id` (hashed; other rows under 0).
+    #[serde(skip)]
     users_by_actor_id: Index,
+    #[serde(skip)]
     user_index: Index,
 }
 
@@ -399,11 +534,16 @@ impl State {
     }
 }
 
-/// Who is asking: the logged-in user (if any) and the room session id their cookie holds.
-#[derive(Clone, Debug, Default)]
+/// Who is asking: the logged-in user (if any) and the room session id their cookie holds
+/// (`{ userId?, sessionId?, groups? }`; empty strings mean absent).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Actor {
+    #[serde(default, deserialize_with = "reading::opt_nonempty", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+    #[serde(default, deserialize_with = "reading::opt_nonempty", skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
+    #[serde(default, deserialize_with = "reading::groups")]
     pub groups: Vec<String>,
 }
 
@@ -418,9 +558,25 @@ pub struct Params {
     pub all: bool,
 }
 
-#[derive(Clone, Debug)]
+/// A request: method and path as the client sent them (the query string is part of the
+/// path), the Content-Type (it decides how the dispatcher reads the string "false" for a
+/// boolean parameter), the JSON body, who sends it and the server's time.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Request {
+    #[serde(deserialize_with = "reading::nonempty")]
+    pub method: String,
+    #[serde(deserialize_with = "reading::nonempty")]
+    pub path: String,
+    #[serde(default = "crate::input::default_content_type", deserialize_with = "reading::content_type")]
+    pub content_type: String,
+    /// The body's fields (the query string's parameters join them when the request is decided;
+    /// a field of the body wins).
+    #[serde(default, deserialize_with = "reading::body")]
+    pub body: serde_json::Map<String, serde_json::Value>,
+    #[serde(default, deserialize_with = "reading::or_default")]
     pub actor: Actor,
+    #[serde(deserialize_with = "reading::now")]
     pub now: i64,
 }
 

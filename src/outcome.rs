@@ -1,7 +1,9 @@
 //! What the engine answers: status, body, reason code, mutations and effects,
 //! and the OCS v2 envelope the server would wrap them in.
 
-use crate::json::Value;
+use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{json, Value};
+use std::borrow::Cow;
 
 /// The reason codes, each once: variant, code, the statuses it comes with, the stable English
 /// sentence `explain()` gives, and when the Talk 18 server answers it. Everything else (the JS
@@ -105,33 +107,165 @@ impl Reason {
     }
 }
 
-/// A row change the host persists, in order.
-#[derive(Clone, Debug, PartialEq)]
+/// The code (`"bad-input"`).
+impl Serialize for Reason {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for Reason {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Reason, D::Error> {
+        let code = std::borrow::Cow::<str>::deserialize(d)?;
+        Reason::from_code(&code).ok_or_else(|| de::Error::custom(format_args!("{code:?} is not a reason code")))
+    }
+}
+
+/// The columns a mutation sets, in the order the server writes them: `{ column: value }`.
+/// Only writable columns (see [`crate::apply::COLUMNS`]) can be named.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Set(pub Vec<(&'static str, Value)>);
+
+impl std::ops::Deref for Set {
+    type Target = [(&'static str, Value)];
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl Serialize for Set {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Set {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Set, D::Error> {
+        let members = crate::document::Tree::deserialize(d)?.0;
+        let Value::Object(m) = members else {
+            return Err(de::Error::custom(format_args!("expected an object, got {}", kind(&members))));
+        };
+        let mut set = Vec::with_capacity(m.len());
+        for (k, v) in m {
+            let column = crate::apply::COLUMNS.iter().flat_map(|t| t.columns).find(|c| c.field == k);
+            let Some(column) = column else {
+                return Err(de::Error::custom(format_args!("{k:?} is not a writable column")));
+            };
+            set.push((column.field, v));
+        }
+        Ok(Set(set))
+    }
+}
+
+/// A row change the host persists, in order (`{ op, …, set }`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Mutation {
-    UpdateRoom { set: Vec<(&'static str, Value)> },
-    UpdateSession { session_id: String, set: Vec<(&'static str, Value)> },
-    UpdateAttendee { attendee_id: i64, set: Vec<(&'static str, Value)> },
+    UpdateRoom { set: Set },
+    UpdateSession { session_id: String, set: Set },
+    UpdateAttendee { attendee_id: i64, set: Set },
 }
 
-/// A side effect the host carries out; it changes none of the rows above.
-#[derive(Clone, Debug, PartialEq)]
+/// A system message the chat would post, as Talk names it.
+pub const SYSTEM_MESSAGES: [&str; 8] = [
+    "call_started",
+    "call_joined",
+    "call_left",
+    "call_ended",
+    "call_ended_everyone",
+    "call_missed",
+    "lobby_timer_reached",
+    "breakout_rooms_started",
+];
+
+/// A name from a fixed list (an alias: a field of this type borrows nothing from the input).
+pub type Name = &'static str;
+
+fn system_message<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+    let m = std::borrow::Cow::<str>::deserialize(d)?;
+    SYSTEM_MESSAGES
+        .iter()
+        .copied()
+        .find(|s| *s == m)
+        .ok_or_else(|| de::Error::custom(format_args!("{m:?} is not a system message of the call rules")))
+}
+
+/// A side effect the host carries out; it changes none of the rows above (`{ type, … }`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Effect {
-    StoreRecordingConsent { actor_type: String, actor_id: String },
+    StoreRecordingConsent {
+        actor_type: String,
+        actor_id: String,
+    },
     EnsureOneToOneFilled,
-    NotifyCallStarted { attendee_ids: Vec<i64>, silent: bool },
-    Ring { attendee_id: i64 },
-    DialOut { attendee_id: i64, number: Option<String>, actor_id: String },
-    SystemMessage { message: &'static str, actor_type: String, actor_id: String, silent: Option<bool> },
+    NotifyCallStarted {
+        attendee_ids: Vec<i64>,
+        silent: bool,
+    },
+    Ring {
+        attendee_id: i64,
+    },
+    DialOut {
+        attendee_id: i64,
+        number: Option<String>,
+        actor_id: String,
+    },
+    SystemMessage {
+        #[serde(deserialize_with = "system_message")]
+        message: Name,
+        actor_type: String,
+        actor_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        silent: Option<bool>,
+    },
     StopRecording,
-    SignalingInCall { session_ids: Vec<String>, in_call: i64 },
+    SignalingInCall {
+        session_ids: Vec<String>,
+        in_call: i64,
+    },
 }
 
-#[derive(Clone, Debug, PartialEq)]
+/// One entry of `GET /call/{token}`: a session in the call.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Peer {
+    pub actor_type: String,
+    pub actor_id: String,
+    pub display_name: String,
+    pub token: String,
+    pub last_ping: i64,
+    pub session_id: String,
+}
+
+/// The response body: the peers of a call, or any other JSON (`[]`, `{"error": …}`, null).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Data {
+    Peers(Vec<Peer>),
+    Json(Value),
+}
+
+impl Data {
+    /// The body as a JSON value.
+    pub fn to_value(&self) -> Value {
+        match self {
+            Data::Json(v) => v.clone(),
+            peers => serde_json::to_value(peers).unwrap_or(Value::Null),
+        }
+    }
+}
+
+/// What the server would answer: the HTTP status, the OCS `data` and `message`, the reason
+/// code, and the row mutations and side effects the host carries out, in order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Outcome {
     pub status: u16,
-    pub data: Value,
-    pub message: &'static str,
+    pub data: Data,
+    pub message: Cow<'static, str>,
     pub reason: Reason,
+    /// The bad-input detail (also in `data.detail`).
+    #[serde(skip)]
     pub detail: Option<String>,
     pub mutations: Vec<Mutation>,
     pub effects: Vec<Effect>,
@@ -142,8 +276,8 @@ impl Outcome {
     pub fn empty(status: u16, reason: Reason) -> Outcome {
         Outcome {
             status,
-            data: Value::Array(Vec::new()),
-            message: "",
+            data: Data::Json(Value::Array(Vec::new())),
+            message: Cow::Borrowed(""),
             reason,
             detail: None,
             mutations: Vec::new(),
@@ -154,122 +288,65 @@ impl Outcome {
     /// A controller `DataResponse(['error' => $code], $status)`.
     pub fn error(status: u16, reason: Reason) -> Outcome {
         let mut o = Outcome::empty(status, reason);
-        o.data = Value::object().with("error", reason.code());
+        o.data = Data::Json(json!({ "error": reason.code() }));
         o
     }
 
     pub fn bad_input(detail: impl Into<String>) -> Outcome {
         let detail = detail.into();
         let mut o = Outcome::empty(400, Reason::BadInput);
-        o.data = Value::object().with("error", "bad-input").with("detail", detail.as_str());
+        o.data = Data::Json(json!({ "error": "bad-input", "detail": detail }));
         o.detail = Some(detail);
         o
     }
 
-    /// The outcome as JSON text, the same as `to_value().to_json()`, written
-    /// straight from the fields: the body (10,000 peers in a large call) is not
-    /// copied into a second tree first.
+    /// The outcome as JSON text.
     pub fn to_json(&self) -> String {
-        let mut out = String::with_capacity(128);
-        out.push_str("{\"status\":");
-        crate::json::write_int(i64::from(self.status), &mut out);
-        out.push_str(",\"data\":");
-        self.data.write_json(&mut out);
-        out.push_str(",\"message\":");
-        crate::json::write_str(self.message, &mut out);
-        out.push_str(",\"reason\":");
-        crate::json::write_str(self.reason.code(), &mut out);
-        out.push_str(",\"mutations\":[");
-        for (i, m) in self.mutations.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            m.to_value().write_json(&mut out);
-        }
-        out.push_str("],\"effects\":[");
-        for (i, e) in self.effects.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            e.to_value().write_json(&mut out);
-        }
-        out.push_str("]}");
-        out
+        serde_json::to_string(self).unwrap_or_default()
     }
 
     pub fn to_value(&self) -> Value {
-        Value::object()
-            .with("status", i64::from(self.status))
-            .with("data", self.data.clone())
-            .with("message", self.message)
-            .with("reason", self.reason.code())
-            .with("mutations", Value::Array(self.mutations.iter().map(Mutation::to_value).collect()))
-            .with("effects", Value::Array(self.effects.iter().map(Effect::to_value).collect()))
+        serde_json::to_value(self).unwrap_or(Value::Null)
     }
-}
-
-fn set_value(set: &[(&'static str, Value)]) -> Value {
-    Value::Object(set.iter().map(|(k, v)| ((*k).into(), v.clone())).collect())
 }
 
 impl Mutation {
     pub fn to_value(&self) -> Value {
-        match self {
-            Mutation::UpdateRoom { set } => Value::object().with("op", "updateRoom").with("set", set_value(set)),
-            Mutation::UpdateSession { session_id, set } => Value::object()
-                .with("op", "updateSession")
-                .with("sessionId", session_id.as_str())
-                .with("set", set_value(set)),
-            Mutation::UpdateAttendee { attendee_id, set } => Value::object()
-                .with("op", "updateAttendee")
-                .with("attendeeId", *attendee_id)
-                .with("set", set_value(set)),
-        }
+        serde_json::to_value(self).unwrap_or(Value::Null)
     }
 }
 
 impl Effect {
     pub fn to_value(&self) -> Value {
-        let e = |t: &str| Value::object().with("type", t);
-        match self {
-            Effect::StoreRecordingConsent { actor_type, actor_id } => {
-                e("storeRecordingConsent").with("actorType", actor_type.as_str()).with("actorId", actor_id.as_str())
-            }
-            Effect::EnsureOneToOneFilled => e("ensureOneToOneFilled"),
-            Effect::NotifyCallStarted { attendee_ids, silent } => e("notifyCallStarted")
-                .with("attendeeIds", Value::Array(attendee_ids.iter().map(|&i| Value::Int(i)).collect()))
-                .with("silent", *silent),
-            Effect::Ring { attendee_id } => e("ring").with("attendeeId", *attendee_id),
-            Effect::DialOut { attendee_id, number, actor_id } => e("dialOut")
-                .with("attendeeId", *attendee_id)
-                .with("number", number.clone())
-                .with("actorId", actor_id.as_str()),
-            Effect::SystemMessage { message, actor_type, actor_id, silent } => {
-                let v = e("systemMessage")
-                    .with("message", *message)
-                    .with("actorType", actor_type.as_str())
-                    .with("actorId", actor_id.as_str());
-                match silent {
-                    Some(s) => v.with("silent", *s),
-                    None => v,
-                }
-            }
-            Effect::StopRecording => e("stopRecording"),
-            Effect::SignalingInCall { session_ids, in_call } => e("signalingInCall")
-                .with("sessionIds", Value::Array(session_ids.iter().map(|s| Value::from(s.as_str())).collect()))
-                .with("inCall", *in_call),
-        }
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+/// A short name of a JSON value's type, for error details.
+pub fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
 }
 
 /// The OCS v2 envelope for a status, message and body (Talk 18 / Nextcloud 28).
 pub fn envelope(status: i64, message: &str, data: Value) -> Value {
     let ok = (200..300).contains(&status);
-    let meta = Value::object()
-        .with("status", if ok { "ok" } else { "failure" })
-        .with("statuscode", status)
-        .with("message", if ok { "OK" } else { message });
-    Value::object().with("ocs", Value::object().with("meta", meta).with("data", data))
+    json!({
+        "ocs": {
+            "meta": {
+                "status": if ok { "ok" } else { "failure" },
+                "statuscode": status,
+                "message": if ok { "OK" } else { message },
+            },
+            "data": data,
+        }
+    })
 }
 
 #[cfg(test)]
@@ -300,23 +377,50 @@ mod tests {
     #[test]
     fn envelope_marks_success_and_failure() {
         let ok = envelope(200, "", Value::Array(vec![]));
-        assert_eq!(ok.to_json(), r#"{"ocs":{"meta":{"status":"ok","statuscode":200,"message":"OK"},"data":[]}}"#);
+        assert_eq!(ok.to_string(), r#"{"ocs":{"meta":{"status":"ok","statuscode":200,"message":"OK"},"data":[]}}"#);
         let e = envelope(403, "Can not start a call", Value::Array(vec![]));
         assert_eq!(
-            e.to_json(),
+            e.to_string(),
             r#"{"ocs":{"meta":{"status":"failure","statuscode":403,"message":"Can not start a call"},"data":[]}}"#
         );
         let created = envelope(201, "", Value::Array(vec![]));
-        assert!(created.to_json().contains(r#""status":"ok","statuscode":201"#));
+        assert!(created.to_string().contains(r#""status":"ok","statuscode":201"#));
     }
 
     #[test]
     fn error_bodies_carry_the_code() {
         let o = Outcome::error(400, Reason::Consent);
-        assert_eq!(o.data.to_json(), r#"{"error":"consent"}"#);
+        assert_eq!(o.data.to_value().to_string(), r#"{"error":"consent"}"#);
         let b = Outcome::bad_input("request.now: required");
         assert_eq!(b.to_value().get("reason").and_then(Value::as_str), Some("bad-input"));
-        assert_eq!(b.to_json(), b.to_value().to_json());
-        assert_eq!(b.data.get("detail").and_then(Value::as_str), Some("request.now: required"));
+        assert_eq!(b.to_json(), b.to_value().to_string());
+        assert_eq!(b.data.to_value().get("detail").and_then(Value::as_str), Some("request.now: required"));
+        assert_eq!(
+            b.to_json(),
+            r#"{"status":400,"data":{"error":"bad-input","detail":"request.now: required"},"message":"","reason":"bad-input","mutations":[],"effects":[]}"#
+        );
+    }
+
+    #[test]
+    fn outcomes_read_back_what_they_write() {
+        let mut o = Outcome::empty(200, Reason::Ok);
+        o.mutations.push(Mutation::UpdateSession { session_id: "s".into(), set: Set(vec![("inCall", json!(7))]) });
+        o.mutations.push(Mutation::UpdateRoom { set: Set(vec![("activeSince", Value::Null)]) });
+        o.effects.push(Effect::SystemMessage {
+            message: "call_started",
+            actor_type: "users".into(),
+            actor_id: "a".into(),
+            silent: Some(false),
+        });
+        o.effects.push(Effect::EnsureOneToOneFilled);
+        o.effects.push(Effect::DialOut { attendee_id: 3, number: None, actor_id: "p".into() });
+        let text = o.to_json();
+        assert_eq!(
+            text,
+            r#"{"status":200,"data":[],"message":"","reason":"ok","mutations":[{"op":"updateSession","sessionId":"s","set":{"inCall":7}},{"op":"updateRoom","set":{"activeSince":null}}],"effects":[{"type":"systemMessage","message":"call_started","actorType":"users","actorId":"a","silent":false},{"type":"ensureOneToOneFilled"},{"type":"dialOut","attendeeId":3,"number":null,"actorId":"p"}]}"#
+        );
+        let back: Outcome = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.to_json(), text);
+        assert!(serde_json::from_str::<Mutation>(r#"{"op":"updateRoom","set":{"token":"x"}}"#).is_err());
     }
 }

@@ -1,10 +1,22 @@
-//! Reading a request the way Nextcloud 28 does, before Talk's code sees it: the
-//! path the router matches, the query string's parameters, and the coercion of a
-//! controller's declared `int` and `bool` parameters. Each rule names the server
-//! code it follows (nextcloud/server stable28, PHP 8, Symfony routing).
+//! How input is read, as named `deserialize_with` functions:
+//!
+//! - the request the way Nextcloud 28 reads it before Talk's code sees it: the path
+//!   the router matches, the query string's parameters, and the coercion of a
+//!   controller's declared `int` and `bool` parameters ([`php_int`], [`php_bool`]).
+//!   Each rule names the server code it follows (nextcloud/server stable28, PHP 8,
+//!   Symfony routing);
+//! - the stored rows, column by column: the range of each column, what null and an
+//!   absent field mean (the server's default), and the limits on table sizes.
+//!
+//! Refusals are worded here ("5 is out of range 0..3", "required"); the path in front
+//! of them is added by [`crate::document`].
 
-use crate::json::{Key, Value};
-use crate::reader::{shape, InputError};
+use crate::input::{MAX_GROUPS, MAX_SAFE_INT, MAX_USERS};
+use crate::model::{InCall, ParticipantType, Permissions, RoomType, StartCalls};
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+use std::fmt;
+use std::marker::PhantomData;
 
 /// The path the router matches, as bytes.
 ///
@@ -39,8 +51,8 @@ pub fn routing_path(path: &str) -> Vec<u8> {
 /// - in the base name, `.` and ` ` become `_`;
 /// - `name[…]` makes the parameter an array (its values are strings), which no
 ///   call endpoint's scalar parameter accepts.
-pub fn query_params(path: &str) -> Vec<(Key, Value)> {
-    let mut out: Vec<(Key, Value)> = Vec::new();
+pub fn query_params(path: &str) -> Map<String, Value> {
+    let mut out = Map::new();
     let Some((_, query)) = path.split_once('?') else {
         return out;
     };
@@ -58,15 +70,13 @@ pub fn query_params(path: &str) -> Vec<(Key, Value)> {
             continue;
         }
         let base: String = base.chars().map(|c| if c == '.' || c == ' ' { '_' } else { c }).collect();
-        let slot = out.iter().position(|(k, _)| **k == *base);
-        match (slot, array) {
-            (Some(i), true) => match &mut out[i].1 {
-                Value::Array(items) => items.push(Value::Str(value)),
-                other => *other = Value::Array(vec![Value::Str(value)]),
-            },
-            (Some(i), false) => out[i].1 = Value::Str(value),
-            (None, true) => out.push((base.into(), Value::Array(vec![Value::Str(value)]))),
-            (None, false) => out.push((base.into(), Value::Str(value))),
+        // An existing name keeps its place (PHP replaces the value of the array's key).
+        match (out.get_mut(&base), array) {
+            (Some(Value::Array(items)), true) => items.push(Value::String(value)),
+            (Some(other), true) => *other = Value::Array(vec![Value::String(value)]),
+            (Some(other), false) => *other = Value::String(value),
+            (None, true) => drop(out.insert(base, Value::Array(vec![Value::String(value)]))),
+            (None, false) => drop(out.insert(base, Value::String(value))),
         }
     }
     out
@@ -234,22 +244,77 @@ pub fn php_int_of_double(d: f64) -> i64 {
     }
 }
 
-/// The double a JSON number's text stands for (`json_decode`: `zend_strtod`).
-fn json_double(text: &str) -> f64 {
-    text.parse::<f64>().unwrap_or(0.0)
-}
+// ---- the dispatcher's coercions of a controller's declared parameters ----
 
 /// A declared `int` parameter, coerced like Nextcloud's dispatcher
 /// (`lib/private/AppFramework/Http/Dispatcher.php::executeController`:
-/// `settype($value, 'int')`).
-pub fn coerce_int(body: &crate::input::Fields, key: &str) -> Result<Option<i64>, InputError> {
-    match body.get(key) {
-        None => Ok(None),
-        Some(Value::Int(i)) => Ok(Some(*i)),
-        Some(Value::Decimal(d)) => Ok(Some(php_int_of_double(json_double(d)))),
-        Some(Value::Bool(b)) => Ok(Some(i64::from(*b))),
-        Some(Value::Str(s)) => Ok(Some(php_int_of_bytes(s.as_bytes()))),
-        Some(v) => Err(shape!("request.body.{key}: expected an integer, got {}", v.kind())),
+/// `settype($value, 'int')`): a string by [`php_int_of_bytes`], a JSON number that is not
+/// an integer within 64 bits by [`php_int_of_double`] (`json_decode` makes it a double), a
+/// boolean as 0 or 1. Null or absent: none.
+pub fn php_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    d.deserialize_any(PhpInt)
+}
+
+struct PhpInt;
+
+impl<'de> Visitor<'de> for PhpInt {
+    type Value = Option<i64>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an integer")
+    }
+
+    fn visit_unit<E>(self) -> Result<Option<i64>, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E>(self) -> Result<Option<i64>, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<i64>, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Option<i64>, E> {
+        Ok(Some(i64::from(v)))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Option<i64>, E> {
+        Ok(Some(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Option<i64>, E> {
+        // Beyond i64, json_decode makes a double.
+        Ok(Some(i64::try_from(v).unwrap_or_else(|_| php_int_of_double(v as f64))))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Option<i64>, E> {
+        Ok(Some(php_int_of_double(v)))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Option<i64>, E> {
+        Ok(Some(php_int_of_bytes(v.as_bytes())))
+    }
+}
+
+/// [`php_int`] for a value stored in a signed 32-bit column: the request's `flags`
+/// (`talk_sessions.in_call`).
+pub fn in_call_param<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    column_param(d, "in_call")
+}
+
+/// [`php_int`] for `forcePermissions` (`talk_rooms.call_permissions`, 32-bit).
+pub fn call_permissions_param<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    column_param(d, "call_permissions")
+}
+
+fn column_param<'de, D: Deserializer<'de>>(d: D, column: &str) -> Result<Option<i64>, D::Error> {
+    match php_int(d)? {
+        Some(i) if !(INT_MIN..=INT_MAX).contains(&i) => {
+            Err(de::Error::custom(format_args!("{i} does not fit the {column} column (32-bit)")))
+        }
+        other => Ok(other),
     }
 }
 
@@ -276,35 +341,447 @@ impl BoolStrings {
     }
 }
 
-/// A declared `bool` parameter, coerced as [`BoolStrings`] says. A JSON number
-/// that is not an integer is a double, true unless it is zero (`1e-999` rounds
-/// to 0.0 and is false).
-pub fn coerce_bool(body: &crate::input::Fields, key: &str, strings: BoolStrings) -> Result<bool, InputError> {
-    match body.get(key) {
-        None => Ok(false),
-        Some(Value::Bool(b)) => Ok(*b),
-        Some(Value::Int(i)) => Ok(*i != 0),
-        Some(Value::Decimal(d)) => Ok(json_double(d) != 0.0),
-        Some(Value::Str(s)) if s == "false" => Ok(strings == BoolStrings::Settype),
-        Some(Value::Str(s)) => Ok(!(s.is_empty() || s == "0")),
-        Some(v) => Err(shape!("request.body.{key}: expected a boolean, got {}", v.kind())),
+/// A declared `bool` parameter as read, before the request's [`BoolStrings`] rule says
+/// what the string "false" is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PhpBool {
+    #[default]
+    False,
+    True,
+    /// The string "false".
+    FalseString,
+}
+
+impl PhpBool {
+    pub fn value(self, strings: BoolStrings) -> bool {
+        match self {
+            PhpBool::False => false,
+            PhpBool::True => true,
+            PhpBool::FalseString => strings == BoolStrings::Settype,
+        }
     }
 }
 
-/// A coerced integer that will be stored in a signed 32-bit column.
-pub fn column_int(body: &crate::input::Fields, key: &str, column: &str) -> Result<Option<i64>, InputError> {
-    match coerce_int(body, key)? {
-        Some(i) if !(i64::from(i32::MIN)..=i64::from(i32::MAX)).contains(&i) => {
-            Err(shape!("request.body.{key}: {i} does not fit the {column} column (32-bit)"))
+/// A declared `bool` parameter. A JSON number is true unless it is zero (`1e-999` rounds
+/// to 0.0 and is false); null or absent is false.
+pub fn php_bool<'de, D: Deserializer<'de>>(d: D) -> Result<PhpBool, D::Error> {
+    d.deserialize_any(PhpBoolVisitor)
+}
+
+struct PhpBoolVisitor;
+
+fn truth(b: bool) -> PhpBool {
+    if b {
+        PhpBool::True
+    } else {
+        PhpBool::False
+    }
+}
+
+impl<'de> Visitor<'de> for PhpBoolVisitor {
+    type Value = PhpBool;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a boolean")
+    }
+
+    fn visit_unit<E>(self) -> Result<PhpBool, E> {
+        Ok(PhpBool::False)
+    }
+
+    fn visit_none<E>(self) -> Result<PhpBool, E> {
+        Ok(PhpBool::False)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<PhpBool, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<PhpBool, E> {
+        Ok(truth(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<PhpBool, E> {
+        Ok(truth(v != 0))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<PhpBool, E> {
+        Ok(truth(v != 0))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<PhpBool, E> {
+        Ok(truth(v != 0.0))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<PhpBool, E> {
+        Ok(match v {
+            "false" => PhpBool::FalseString,
+            "" | "0" => PhpBool::False,
+            _ => PhpBool::True,
+        })
+    }
+}
+
+// ---- the stored rows, column by column ----
+
+/// Bit-mask columns (`in_call`, `call_flag`, `permissions` …) are signed 32-bit integers.
+const INT_MIN: i64 = i32::MIN as i64;
+const INT_MAX: i64 = i32::MAX as i64;
+
+/// An integer in `lo..=hi`, or null (none).
+struct Int {
+    lo: i64,
+    hi: i64,
+}
+
+impl<'de> Visitor<'de> for Int {
+    type Value = Option<i64>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an integer")
+    }
+
+    fn visit_unit<E>(self) -> Result<Option<i64>, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E>(self) -> Result<Option<i64>, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<i64>, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<i64>, E> {
+        if (self.lo..=self.hi).contains(&v) {
+            Ok(Some(v))
+        } else {
+            Err(out_of_range(v, self.lo, self.hi))
         }
-        other => Ok(other),
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<i64>, E> {
+        match i64::try_from(v) {
+            Ok(i) => self.visit_i64(i),
+            Err(_) => Err(out_of_range(v, self.lo, self.hi)),
+        }
+    }
+}
+
+// The refusals are formatted out of line: the column readers are inlined into the row
+// readers, and one formatting site per refusal keeps them small in the `.wasm`.
+
+#[cold]
+#[inline(never)]
+fn out_of_range<E: de::Error>(v: impl fmt::Display, lo: i64, hi: i64) -> E {
+    E::custom(format_args!("{v} is out of range {lo}..{hi}"))
+}
+
+#[cold]
+#[inline(never)]
+fn required<E: de::Error>(what: &str) -> E {
+    E::custom(format_args!("required{what}"))
+}
+
+/// An integer in `lo..=hi`, or null.
+pub(crate) fn int<'de, D: Deserializer<'de>>(d: D, lo: i64, hi: i64) -> Result<Option<i64>, D::Error> {
+    d.deserialize_any(Int { lo, hi })
+}
+
+/// Columns of a range with a default for null (an absent field gets the same default
+/// through `#[serde(default …)]`).
+macro_rules! ranged {
+    ($($(#[$doc:meta])* $name:ident: $lo:expr, $hi:expr, $default:expr;)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+                Ok(int(d, $lo, $hi)?.unwrap_or($default))
+            }
+        )*
+    };
+}
+
+ranged! {
+    /// A signed 32-bit column (flags and permission bit sets), 0 when null.
+    int32: INT_MIN, INT_MAX, 0;
+    /// `lobby_state` (0 none, 1 non-moderators).
+    lobby_state: 0, 1, 0;
+    /// `active_guests`.
+    active_guests: 0, INT_MAX, 0;
+    /// `recording_consent` of a room or the server's effective setting: 0, 1 or 2.
+    recording_consent: 0, 2, 0;
+    /// `call_recording`: 0..5.
+    call_recording: 0, 5, 0;
+    /// `breakout_room_mode` (`lib/Model/BreakoutRoom.php`: modes 0..3).
+    breakout_room_mode: 0, 3, 0;
+    /// `breakout_room_status` (stopped 0, started 1, assistance requested 2).
+    breakout_room_status: 0, 2, 0;
+    /// `listable`: 0 participants only, 1 regular users, 2 everyone.
+    listable: 0, 2, 0;
+    /// `notification_calls` (default 1).
+    notification_calls: 0, 1, 1;
+    /// `talk_sessions.last_ping`, unix seconds.
+    last_ping: 0, MAX_SAFE_INT, 0;
+}
+
+/// The default of `notification_calls` for an absent field.
+pub fn one() -> i64 {
+    1
+}
+
+/// A 0/1 column as a boolean (`read_only`).
+pub fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(int(d, 0, 1)? == Some(1))
+}
+
+pub fn in_call<'de, D: Deserializer<'de>>(d: D) -> Result<InCall, D::Error> {
+    int32(d).map(InCall::from_column)
+}
+
+pub fn permissions<'de, D: Deserializer<'de>>(d: D) -> Result<Permissions, D::Error> {
+    int32(d).map(Permissions::from_column)
+}
+
+/// App config `default_permissions`: none when unset.
+pub fn opt_permissions<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Permissions>, D::Error> {
+    Ok(int(d, INT_MIN, INT_MAX)?.map(Permissions::from_column))
+}
+
+/// Unix seconds, or null.
+pub fn timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    int(d, 0, MAX_SAFE_INT)
+}
+
+/// A row id: 1..2^53−1, required.
+pub fn id<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    int(d, 1, MAX_SAFE_INT)?.ok_or_else(|| required(""))
+}
+
+/// A request's `now`: unix seconds, required.
+pub fn now<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    timestamp(d)?.ok_or_else(|| required(""))
+}
+
+/// An enumeration column, required: its value named by `conv`, else refused as not a `what`.
+fn enumeration<'de, D: Deserializer<'de>, T>(d: D, conv: fn(i64) -> Option<T>, what: &str) -> Result<T, D::Error> {
+    let v = int(d, i64::MIN, i64::MAX)?.ok_or_else(|| required(""))?;
+    conv(v).ok_or_else(|| de::Error::custom(format_args!("{v} is not a {what}")))
+}
+
+pub fn room_type<'de, D: Deserializer<'de>>(d: D) -> Result<RoomType, D::Error> {
+    enumeration(d, RoomType::from_column, "conversation type (1..6)")
+}
+
+pub fn participant_type<'de, D: Deserializer<'de>>(d: D) -> Result<ParticipantType, D::Error> {
+    enumeration(d, ParticipantType::from_column, "participant type (1..6)")
+}
+
+/// App config `start_calls`: 0 everyone (also when null), 1 users, 2 moderators, 3 nobody.
+pub fn start_calls<'de, D: Deserializer<'de>>(d: D) -> Result<StartCalls, D::Error> {
+    Ok(match int(d, 0, 3)? {
+        None | Some(0) => StartCalls::Everyone,
+        Some(1) => StartCalls::Users,
+        Some(2) => StartCalls::Moderators,
+        _ => StartCalls::NoOne,
+    })
+}
+
+/// `signaling`: "internal" (also when null) or "external" (true).
+pub fn signaling<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    match opt_string(d)?.as_deref() {
+        None | Some("internal") => Ok(false),
+        Some("external") => Ok(true),
+        Some(other) => Err(de::Error::custom(format_args!("\"{other}\" is neither \"internal\" nor \"external\""))),
+    }
+}
+
+/// A string, or null (none).
+pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Option::<String>::deserialize(d)
+}
+
+/// A string; null is "".
+pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(opt_string(d)?.unwrap_or_default())
+}
+
+/// A non-empty string, required (ids and actor types).
+pub fn nonempty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    opt_string(d)?.filter(|s| !s.is_empty()).ok_or_else(|| required(" (a non-empty string)"))
+}
+
+/// A string where "" means none (the actor's user and session ids).
+pub fn opt_nonempty<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(opt_string(d)?.filter(|s| !s.is_empty()))
+}
+
+/// The request's Content-Type; null is the default.
+pub fn content_type<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(opt_string(d)?.unwrap_or_else(crate::input::default_content_type))
+}
+
+/// An object read as `T`, or the default when null.
+pub fn or_default<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// A table: null is empty; at most `max` rows.
+pub fn rows<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D, max: usize) -> Result<Vec<T>, D::Error> {
+    d.deserialize_any(Rows { max, row: PhantomData })
+}
+
+struct Rows<T> {
+    max: usize,
+    row: PhantomData<T>,
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for Rows<T> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array")
+    }
+
+    fn visit_unit<E>(self) -> Result<Vec<T>, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_none<E>(self) -> Result<Vec<T>, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Vec<T>, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(self.max));
+        while let Some(row) = seq.next_element()? {
+            if out.len() == self.max {
+                return Err(de::Error::custom(format_args!("more rows than the limit of {}", self.max)));
+            }
+            out.push(row);
+        }
+        Ok(out)
+    }
+}
+
+/// Group ids (`allowedGroups`, the actor's `groups`): strings, at most [`MAX_GROUPS`].
+pub fn groups<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    rows(d, MAX_GROUPS)
+}
+
+/// `users`: user id → `{ displayName }`, in the order given, at most [`MAX_USERS`].
+pub fn users<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, String)>, D::Error> {
+    d.deserialize_any(Users)
+}
+
+struct Users;
+
+/// One entry of `users`.
+#[derive(serde::Deserialize)]
+struct User {
+    #[serde(rename = "displayName", default, deserialize_with = "string")]
+    display_name: String,
+}
+
+impl<'de> Visitor<'de> for Users {
+    type Value = Vec<(String, String)>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(id) = map.next_key::<String>()? {
+            if out.len() == MAX_USERS {
+                return Err(de::Error::custom(format_args!("more entries than the limit of {MAX_USERS}")));
+            }
+            let user: User = map.next_value()?;
+            out.push((id, user.display_name));
+        }
+        Ok(out)
+    }
+}
+
+/// The request's `body`: an object (its members kept as JSON values, each key once), or
+/// null, or an empty array (PHP decodes `{}` and `[]` alike).
+pub fn body<'de, D: Deserializer<'de>>(d: D) -> Result<Map<String, Value>, D::Error> {
+    d.deserialize_any(Body)
+}
+
+struct Body;
+
+impl<'de> Visitor<'de> for Body {
+    type Value = Map<String, Value>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Map::new())
+    }
+
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(Map::new())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        match seq.next_element::<IgnoredAny>()? {
+            None => Ok(Map::new()),
+            Some(_) => Err(de::Error::invalid_type(de::Unexpected::Seq, &self)),
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        crate::document::members_of(map)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::Fields;
+    use serde_json::json;
+
+    /// A body's field `v` as the dispatcher would read it, through the engine's own reading.
+    fn int_of(v: Value) -> Option<i64> {
+        #[derive(serde::Deserialize)]
+        struct Body {
+            #[serde(default, deserialize_with = "php_int")]
+            v: Option<i64>,
+        }
+        let body = json!({ "v": v });
+        crate::document::value::<Body>(&body, "b").unwrap().v
+    }
+
+    fn bool_of(v: &Value, strings: BoolStrings) -> Result<bool, String> {
+        #[derive(serde::Deserialize)]
+        struct Body {
+            #[serde(default, deserialize_with = "php_bool")]
+            v: PhpBool,
+        }
+        let body = json!({ "v": v });
+        crate::document::value::<Body>(&body, "request.body").map(|b| b.v.value(strings)).map_err(|e| e.to_string())
+    }
 
     #[test]
     fn paths_collapse_slashes_then_decode_once() {
@@ -318,7 +795,7 @@ mod tests {
 
     #[test]
     fn query_last_name_wins_and_names_are_mangled() {
-        let q = |s: &str| Value::Object(query_params(s)).to_json();
+        let q = |s: &str| Value::Object(query_params(s)).to_string();
         assert_eq!(q("/c?all=true&all=0"), r#"{"all":"0"}"#);
         assert_eq!(q("/c?x=a%20b+c&flags=%3&silent&=5&%20y=1"), r#"{"x":"a b c","flags":"%3","silent":"","y":"1"}"#);
         assert_eq!(q("/c?a.b=1&a b=2"), r#"{"a_b":"2"}"#);
@@ -370,48 +847,52 @@ mod tests {
     /// The table PHP itself printed (php/tests/IntCastTest.php checks it against PHP).
     #[test]
     fn php_int_casts_equal_the_table_php_printed() {
-        let table = crate::json::parse(include_str!("../tests/fixtures/php-int-cast.json")).unwrap();
+        let table: Value = serde_json::from_str(include_str!("../tests/fixtures/php-int-cast.json")).unwrap();
         let rows = |key: &str| match table.get(key) {
             Some(Value::Array(rows)) => rows.clone(),
             _ => panic!("{key} missing"),
         };
-        let pair = |row: &Value| match row {
-            Value::Array(p) => match (&p[0], &p[1]) {
-                (Value::Str(s), Value::Int(want)) => (s.clone(), *want),
-                other => panic!("bad row {other:?}"),
-            },
-            other => panic!("bad row {other:?}"),
+        let pair = |row: &Value| match (row.get(0).and_then(Value::as_str), row.get(1).and_then(Value::as_i64)) {
+            (Some(s), Some(want)) => (s.to_string(), want),
+            _ => panic!("bad row {row:?}"),
         };
         let strings = rows("strings");
         assert!(strings.len() > 40);
         for row in &strings {
             let (s, want) = pair(row);
             assert_eq!(php_int_of_bytes(s.as_bytes()), want, "(int) {s:?}");
-            let body = Value::Object(vec![("v".into(), Value::Str(s.clone()))]);
-            assert_eq!(coerce_int(&Fields::of(&body, "b").unwrap(), "v").unwrap(), Some(want), "settype {s:?}");
+            assert_eq!(int_of(Value::String(s.clone())), Some(want), "settype {s:?}");
         }
         for row in &rows("jsonNumbers") {
             let (text, want) = pair(row);
-            let body = crate::json::parse(&format!(r#"{{"v":{text}}}"#)).unwrap();
-            assert_eq!(coerce_int(&Fields::of(&body, "b").unwrap(), "v").unwrap(), Some(want), "settype {text}");
+            // The number as the engine reads it from text (serde_json), then cast.
+            #[derive(serde::Deserialize)]
+            struct Body {
+                #[serde(default, deserialize_with = "php_int")]
+                v: Option<i64>,
+            }
+            let body = crate::document::text::<Body>(&format!(r#"{{"v":{text}}}"#), "b").unwrap();
+            assert_eq!(body.v, Some(want), "settype {text}");
         }
+        assert_eq!(int_of(json!(true)), Some(1));
+        assert_eq!(int_of(Value::Null), None);
     }
 
     /// The query strings PHP itself registered (php/tests/RequestReadingTest.php checks them against PHP).
     #[test]
     fn query_params_equal_what_php_registered() {
-        let table = crate::json::parse(include_str!("../tests/fixtures/php-query.json")).unwrap();
+        let table: Value = serde_json::from_str(include_str!("../tests/fixtures/php-query.json")).unwrap();
         let Some(Value::Array(rows)) = table.get("queries") else { panic!("queries missing") };
         assert!(rows.len() >= 10);
         for row in rows {
             let Value::Array(pair) = row else { panic!("bad row") };
-            let (Value::Str(query), Value::Object(want)) = (&pair[0], &pair[1]) else { panic!("bad row {pair:?}") };
+            let (Value::String(query), Value::Object(want)) = (&pair[0], &pair[1]) else { panic!("bad row {pair:?}") };
             let got = query_params(&format!("/call/abcd?{query}"));
-            let names = |m: &[(Key, Value)]| m.iter().map(|(k, _)| k.to_string()).collect::<Vec<_>>();
+            let names = |m: &Map<String, Value>| m.keys().cloned().collect::<Vec<_>>();
             assert_eq!(names(&got), names(want), "names of {query:?}");
             for ((_, g), (k, w)) in got.iter().zip(want) {
                 match w {
-                    Value::Str(_) => assert_eq!(g, w, "{query:?}: {k}"),
+                    Value::String(_) => assert_eq!(g, w, "{query:?}: {k}"),
                     // PHP arrays (lists or keyed): the engine keeps the values in order.
                     Value::Array(items) => assert_eq!(g, &Value::Array(items.clone()), "{query:?}: {k}"),
                     Value::Object(m) => {
@@ -436,21 +917,21 @@ mod tests {
     // and form-encoded bodies; otherwise settype($value, 'bool') makes it true.
     #[test]
     fn bools_follow_the_dispatcher() {
-        let body =
-            crate::json::parse(r#"{"a":"false","b":"0","c":"","d":"yes","e":1,"f":0.0,"g":[1],"h":1e-999}"#).unwrap();
-        let f = Fields::of(&body, "request.body").unwrap();
+        let body: Value =
+            serde_json::from_str(r#"{"a":"false","b":"0","c":"","d":"yes","e":1,"f":0.0,"g":[1],"h":1e-999}"#).unwrap();
+        let f = |key: &str, strings| bool_of(body.get(key).unwrap_or(&Value::Null), strings);
         for strings in [BoolStrings::Settype, BoolStrings::FalseIsFalse] {
-            assert!(!coerce_bool(&f, "b", strings).unwrap());
-            assert!(!coerce_bool(&f, "c", strings).unwrap());
-            assert!(coerce_bool(&f, "d", strings).unwrap());
-            assert!(coerce_bool(&f, "e", strings).unwrap());
-            assert!(!coerce_bool(&f, "f", strings).unwrap());
-            assert!(!coerce_bool(&f, "h", strings).unwrap(), "1e-999 is 0.0");
-            assert!(!coerce_bool(&f, "missing", strings).unwrap());
-            assert!(coerce_bool(&f, "g", strings).unwrap_err().to_string().starts_with("request.body.g: "));
+            assert!(!f("b", strings).unwrap());
+            assert!(!f("c", strings).unwrap());
+            assert!(f("d", strings).unwrap());
+            assert!(f("e", strings).unwrap());
+            assert!(!f("f", strings).unwrap());
+            assert!(!f("h", strings).unwrap(), "1e-999 is 0.0");
+            assert!(!f("missing", strings).unwrap());
+            assert_eq!(f("g", strings).unwrap_err(), "request.body.v: expected a boolean, got an array");
         }
-        assert!(coerce_bool(&f, "a", BoolStrings::Settype).unwrap());
-        assert!(!coerce_bool(&f, "a", BoolStrings::FalseIsFalse).unwrap());
+        assert!(f("a", BoolStrings::Settype).unwrap());
+        assert!(!f("a", BoolStrings::FalseIsFalse).unwrap());
         assert_eq!(BoolStrings::of("GET", "application/json"), BoolStrings::FalseIsFalse);
         assert_eq!(BoolStrings::of("DELETE", crate::input::DEFAULT_CONTENT_TYPE), BoolStrings::Settype);
         let form = "application/x-www-form-urlencoded; charset=UTF-8";

@@ -97,7 +97,7 @@ fn starts_raw(path: &str, prefix: &[u8]) -> bool {
 
 fn method_not_allowed() -> Outcome {
     let mut o = Outcome::empty(405, Reason::MethodNotAllowed);
-    o.data = crate::json::Value::Null;
+    o.data = crate::outcome::Data::Json(serde_json::Value::Null);
     o
 }
 
@@ -151,7 +151,7 @@ mod tests {
         assert_eq!(ep("PATCH", "/call/abcd"), Err(Reason::MethodNotAllowed));
         assert_eq!(ep("GET", "/call/abcd/ring/1"), Err(Reason::MethodNotAllowed));
         let o = route("OPTIONS", "/call/abcd").unwrap_err();
-        assert_eq!((o.status, o.data.is_null()), (405, true));
+        assert_eq!((o.status, o.data.to_value().is_null()), (405, true));
         assert_eq!(ep("HEAD", "/call/abcd"), Ok((Endpoint::Peers, 0)), "HEAD is routed like GET");
         assert_eq!(ep("HEAD", "/call/abcd/ring/1"), Err(Reason::MethodNotAllowed));
     }

@@ -75,7 +75,7 @@ pub fn evaluate_js(request: JsValue, state: JsValue) -> JsValue {
 /// `{ crate, version, talkApi, serverParity, abi }`.
 #[wasm_bindgen(js_name = version)]
 pub fn version_js() -> JsValue {
-    parsed(&crate::version().to_json())
+    parsed(&crate::version().to_string())
 }
 
 // ---- C ABI ----
@@ -164,10 +164,10 @@ pub extern "C" fn tcr_explain(outcome_len: i32) -> i32 {
 
 #[no_mangle]
 pub extern "C" fn tcr_version() -> i32 {
-    with_documents(&[], |_| crate::version().to_json())
+    with_documents(&[], |_| crate::version().to_string())
 }
 
 #[no_mangle]
 pub extern "C" fn tcr_facts() -> i32 {
-    with_documents(&[], |_| crate::facts().to_json())
+    with_documents(&[], |_| crate::facts().to_string())
 }

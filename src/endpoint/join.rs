@@ -81,7 +81,7 @@ pub fn change_in_call(cx: &mut Ctx, caller: &Caller, si: usize, flags: InCall) -
             room_type == RoomType::Public && cx.state.room.object_type == OBJECT_TYPE_VIDEO_VERIFICATION;
         if !video_verification && !can_start_call(&cx.state.config, &cx.state.room, a) && !cx.state.call_alive(cx.now) {
             let mut o = Outcome::empty(403, Reason::CannotStartCall);
-            o.message = "Can not start a call";
+            o.message = "Can not start a call".into();
             return o;
         }
     }

@@ -1,8 +1,7 @@
 //! GET `/call/{token}`: the sessions in the call (spec §3.1).
 
 use crate::context::Ctx;
-use crate::json::Value;
-use crate::outcome::{Outcome, Reason};
+use crate::outcome::{Data, Outcome, Peer, Reason};
 
 /// One entry per session (not per attendee) that is flagged in the call and was
 /// pinged within the session timeout. No session is needed to ask.
@@ -22,19 +21,17 @@ pub fn run(cx: &Ctx) -> Outcome {
             } else {
                 &a.display_name
             };
-            // Built as the members themselves: six keys per peer, no look-up of keys already set.
-            let member = |k: &'static str, v: Value| (k.into(), v);
-            Some(Value::Object(vec![
-                member("actorType", a.actor_type.as_str().into()),
-                member("actorId", a.actor_id.as_str().into()),
-                member("displayName", name.into()),
-                member("token", token.into()),
-                member("lastPing", s.last_ping.into()),
-                member("sessionId", s.session_id.as_str().into()),
-            ]))
+            Some(Peer {
+                actor_type: a.actor_type.clone(),
+                actor_id: a.actor_id.clone(),
+                display_name: name.to_string(),
+                token: token.to_string(),
+                last_ping: s.last_ping,
+                session_id: s.session_id.clone(),
+            })
         })
         .collect();
     let mut o = Outcome::empty(200, Reason::Ok);
-    o.data = Value::Array(peers);
+    o.data = Data::Peers(peers);
     o
 }

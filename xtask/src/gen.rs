@@ -3,8 +3,9 @@
 //! writes them; a test fails when a committed copy differs from what would be
 //! generated, and each host tests its copy against the module it loads.
 
+use crate::json;
+use serde_json::Value;
 use std::path::{Path, PathBuf};
-use talk_call_rules::json::{self, Value};
 
 const JS_FACTS: &str = "js/facts.mjs";
 const PHP_FACTS: &str = "php/src/Facts.php";
@@ -58,12 +59,12 @@ fn js(facts: &Value) -> String {
             "\t'{}': Object.freeze({{ status: Object.freeze([{}]), explanation: {} }}),\n",
             r.code,
             status.join(", "),
-            Value::from(r.explanation.as_str()).to_json()
+            Value::from(r.explanation.as_str())
         ));
     }
     out.push_str("});\n\n/** The engine's input limits (bytes of JSON, rows per table, nesting). */\n");
     out.push_str("export const LIMITS = Object.freeze(");
-    out.push_str(&facts.get("limits").unwrap().to_json().replace(',', ", ").replace(':', ": "));
+    out.push_str(&facts.get("limits").unwrap().to_string().replace(',', ", ").replace(':', ": "));
     out.push_str(");\n");
     out
 }
@@ -92,7 +93,7 @@ fn php(facts: &Value) -> String {
     out.push_str("    ];\n\n    /** Bytes of JSON, rows per table, nesting. */\n    public const LIMITS = [\n");
     let Some(Value::Object(limits)) = facts.get("limits") else { panic!("facts without limits") };
     for (k, v) in limits {
-        out.push_str(&format!("        {} => {},\n", php_string(k), v.to_json()));
+        out.push_str(&format!("        {} => {},\n", php_string(k), v));
     }
     out.push_str("    ];\n}\n");
     out
@@ -129,7 +130,7 @@ fn splice(text: &str, begin: &str, end: &str, block: &str, file: &str) -> Result
 
 /// Every generated file with the content it should have.
 pub fn outputs(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
-    let facts = json::parse(&talk_call_rules::facts().to_json()).map_err(|e| format!("{e}"))?;
+    let facts = json::parse(&talk_call_rules::facts().to_string())?;
     let read = |f: &str| std::fs::read_to_string(root.join(f)).map_err(|e| format!("{f}: {e}"));
     Ok(vec![
         (root.join(JS_FACTS), js(&facts)),

@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 /// Runs every case of `files` and records what happened.
 pub fn drive(files: &[VectorFile]) -> Transcript {
     let mut t = Transcript::default();
-    let version = json::parse(&talk_call_rules::version().to_json()).expect("the engine's version is JSON");
+    let version = json::parse(&talk_call_rules::version().to_string()).expect("the engine's version is JSON");
     t.add(serde_json::json!({ "host": "native", "version": version })).expect("a header line");
     for f in files {
         let Ok(cases) = &f.cases else { continue };
