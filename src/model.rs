@@ -107,6 +107,16 @@ impl Serialize for ParticipantType {
 }
 
 impl ParticipantType {
+    /// Every type with the name of Talk's constant (`Participant::OWNER` …), in column order.
+    pub const ALL: [(&'static str, ParticipantType); 6] = [
+        ("OWNER", ParticipantType::Owner),
+        ("MODERATOR", ParticipantType::Moderator),
+        ("USER", ParticipantType::User),
+        ("GUEST", ParticipantType::Guest),
+        ("USER_SELF_JOINED", ParticipantType::UserSelfJoined),
+        ("GUEST_MODERATOR", ParticipantType::GuestModerator),
+    ];
+
     pub fn from_column(v: i64) -> Option<ParticipantType> {
         use ParticipantType::*;
         Some(match v {
@@ -149,6 +159,17 @@ impl Serialize for RoomType {
 }
 
 impl RoomType {
+    /// Every type with the name of Talk's constant (`Room::TYPE_ONE_TO_ONE` …, `TYPE_` left
+    /// out; `TYPE_ONE_TO_ONE_FORMER` is `FORMER_ONE_TO_ONE`), in column order.
+    pub const ALL: [(&'static str, RoomType); 6] = [
+        ("ONE_TO_ONE", RoomType::OneToOne),
+        ("GROUP", RoomType::Group),
+        ("PUBLIC", RoomType::Public),
+        ("CHANGELOG", RoomType::Changelog),
+        ("FORMER_ONE_TO_ONE", RoomType::FormerOneToOne),
+        ("NOTE_TO_SELF", RoomType::NoteToSelf),
+    ];
+
     pub fn from_column(v: i64) -> Option<RoomType> {
         use RoomType::*;
         Some(match v {
@@ -171,6 +192,16 @@ pub enum StartCalls {
     Users = 1,
     Moderators = 2,
     NoOne = 3,
+}
+
+impl StartCalls {
+    /// Every value of `start_calls` with a name, in order.
+    pub const ALL: [(&'static str, StartCalls); 4] = [
+        ("EVERYONE", StartCalls::Everyone),
+        ("USERS", StartCalls::Users),
+        ("MODERATORS", StartCalls::Moderators),
+        ("NO_ONE", StartCalls::NoOne),
+    ];
 }
 
 impl Serialize for StartCalls {
@@ -204,6 +235,22 @@ pub const ACTOR_GUESTS: &str = "guests";
 pub const ACTOR_PHONES: &str = "phones";
 pub const ACTOR_GROUPS: &str = "groups";
 pub const ACTOR_CIRCLES: &str = "circles";
+pub const ACTOR_EMAILS: &str = "emails";
+pub const ACTOR_BRIDGED: &str = "bridged";
+pub const ACTOR_FEDERATED_USERS: &str = "federated_users";
+
+/// The attendee actor types Talk 18 stores (`Attendee::ACTOR_*`), with the constant's name.
+/// The rules tell users, guests and phones apart and treat the others alike.
+pub const ACTOR_TYPES: [(&str, &str); 8] = [
+    ("USERS", ACTOR_USERS),
+    ("GROUPS", ACTOR_GROUPS),
+    ("GUESTS", ACTOR_GUESTS),
+    ("EMAILS", ACTOR_EMAILS),
+    ("CIRCLES", ACTOR_CIRCLES),
+    ("BRIDGED", ACTOR_BRIDGED),
+    ("FEDERATED_USERS", ACTOR_FEDERATED_USERS),
+    ("PHONES", ACTOR_PHONES),
+];
 
 /// The server's settings (`state.config`); every field optional, null is the default.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

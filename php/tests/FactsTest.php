@@ -26,6 +26,45 @@ final class FactsTest extends TestCase
         self::assertSame($facts['limits'], Facts::LIMITS);
     }
 
+    public function testConstantsColumnsAndAbiAreTheModules(): void
+    {
+        $facts = (new CallRules())->facts();
+        self::assertSame($facts['columns'], Facts::COLUMNS);
+        self::assertSame($facts['inCall'], Facts::IN_CALL);
+        self::assertSame($facts['permissions'], Facts::PERMISSIONS);
+        self::assertSame($facts['participantTypes'], Facts::PARTICIPANT_TYPES);
+        self::assertSame($facts['moderatorTypes'], Facts::MODERATOR_TYPES);
+        self::assertSame($facts['guestTypes'], Facts::GUEST_TYPES);
+        self::assertSame($facts['roomTypes'], Facts::ROOM_TYPES);
+        self::assertSame($facts['startCalls'], Facts::START_CALLS);
+        self::assertSame($facts['actorTypes'], Facts::ACTOR_TYPES);
+        self::assertSame($facts['sessionTimeout'], Facts::SESSION_TIMEOUT);
+        self::assertSame($facts['abiVersion'], Facts::ABI_VERSION);
+        self::assertSame($facts['abi'], Facts::ABI);
+        self::assertSame(Facts::ABI_VERSION, CallRules::ABI_VERSION);
+    }
+
+    /** Every export the bridge names is one of the module's C ABI (the table in src/abi.rs). */
+    public function testTheBridgeCallsOnlyExportsOfTheAbi(): void
+    {
+        $named = [];
+        foreach (new \RecursiveIteratorIterator(new \RecursiveDirectoryIterator(dirname(__DIR__) . '/src', \FilesystemIterator::SKIP_DOTS)) as $file) {
+            if (str_ends_with((string) $file, '.php') && basename((string) $file) !== 'Facts.php') {
+                preg_match_all('/\'(tcr_[a-z_]+)\'/', (string) file_get_contents((string) $file), $m);
+                foreach ($m[1] as $name) {
+                    // Not exports: libtcr_php's name, wasm.h's helper struct.
+                    if ($name !== 'tcr_php' && !str_ends_with($name, '_t')) {
+                        $named[$name] = basename((string) $file);
+                    }
+                }
+            }
+        }
+        self::assertNotSame([], $named);
+        foreach ($named as $name => $file) {
+            self::assertArrayHasKey($name, Facts::ABI, "{$file} names {$name}, which is not in Facts::ABI");
+        }
+    }
+
     public function testTheBridgesOwnBadInputAnswersHaveTheModulesShapes(): void
     {
         $rules = new CallRules();

@@ -7,9 +7,23 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import {
-	init, facts, REASONS, REASON_INFO, LIMITS, evaluateJson, applyJson, ocsJson, explainJson, allowedActionsJson,
+	init, facts, REASONS, REASON_INFO, LIMITS, evaluateJson, applyJson, ocsJson, explainJson, allowedActionsJson, versionJson,
+	CallFlag as bridgeCallFlag, Permission as bridgePermission,
 } from '../../js/index.mjs';
+import {
+	CallFlag, Permission, ParticipantType, MODERATOR_TYPES, GUEST_TYPES, RoomType, StartCalls, ActorType, SESSION_TIMEOUT,
+	COLUMNS,
+} from '../../js/facts.mjs';
 import { ROOT } from './files.mjs';
+
+/** A deeply frozen value as plain data (and whether every object in it is frozen). */
+function thawed(v) {
+	if (v === null || typeof v !== 'object') {
+		return v;
+	}
+	assert.ok(Object.isFrozen(v), `${JSON.stringify(v)} is frozen`);
+	return Array.isArray(v) ? v.map(thawed) : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, thawed(x)]));
+}
 
 test('the module loads', async () => {
 	assert.equal(await init(), true);
@@ -23,6 +37,39 @@ test('REASONS, REASON_INFO and LIMITS are the module\'s', () => {
 			{ status: r.status, explanation: r.explanation }, r.code);
 	}
 	assert.deepEqual({ ...LIMITS }, f.limits);
+});
+
+test('the constants and writable columns of js/facts.mjs are the module\'s, deeply frozen', () => {
+	const f = facts();
+	assert.deepEqual(thawed(CallFlag), f.inCall);
+	assert.deepEqual(thawed(Permission), f.permissions);
+	assert.deepEqual(thawed(ParticipantType), f.participantTypes);
+	assert.deepEqual(thawed(MODERATOR_TYPES), f.moderatorTypes);
+	assert.deepEqual(thawed(GUEST_TYPES), f.guestTypes);
+	assert.deepEqual(thawed(RoomType), f.roomTypes);
+	assert.deepEqual(thawed(StartCalls), f.startCalls);
+	assert.deepEqual(thawed(ActorType), f.actorTypes);
+	assert.equal(SESSION_TIMEOUT, f.sessionTimeout);
+	assert.deepEqual(thawed(COLUMNS), f.columns);
+	// Key order too: the copies list them as the module does.
+	assert.equal(JSON.stringify(COLUMNS), JSON.stringify(f.columns));
+});
+
+test('the bridge\'s CallFlag and Permission are the module\'s', () => {
+	assert.deepEqual({ ...bridgeCallFlag }, facts().inCall);
+	assert.deepEqual({ ...bridgePermission }, facts().permissions);
+});
+
+test('the module exports every function of its C ABI', () => {
+	const bytes = readFileSync(resolve(ROOT, 'pkg', 'talk_call_rules_bg.wasm'));
+	const exported = new Map(WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((e) => [e.name, e.kind]));
+	const abi = facts().abi;
+	assert.ok(Object.keys(abi).length > 0);
+	for (const name of Object.keys(abi)) {
+		assert.equal(exported.get(name), 'function', name);
+	}
+	assert.deepEqual([...exported.keys()].filter((n) => n.startsWith('tcr_')).sort(), Object.keys(abi).sort());
+	assert.equal(facts().abiVersion, JSON.parse(versionJson()).abi);
 });
 
 test('the Reason union of index.d.ts is the module\'s list', () => {

@@ -14,8 +14,9 @@ fn usage() -> &'static str {
                                   judge a host's transcript (JSON lines) against the vectors
   vendor-vectors [DIR]            copy the public vectors (default ../shared/vectors) into tests/conformance
   sync-vectors                    report how ../shared/vectors differs from the vendored copy
-  gen [--check]                   write the generated copies of the reason codes and limits (js/facts.mjs,
-                                  php/src/Facts.php, the Reason union of js/index.d.ts, README's table);
+  gen [--check]                   write the generated copies of the engine's facts: reason codes, limits,
+                                  writable columns, Talk's constants, the C ABI's exports (js/facts.mjs,
+                                  php/src/Facts.php, the generated blocks of js/index.d.ts and README);
                                   --check: fail when one is out of date
 
 Reports end with exactly \"N passed, M failed\"; the exit status is 0 only when M is 0 (2: usage or input errors)."
