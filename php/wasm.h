@@ -35,6 +35,7 @@ typedef struct wasm_val_vec_t { size_t size; wasm_val_t* data; } wasm_val_vec_t;
 typedef struct wasm_extern_vec_t { size_t size; wasm_extern_t** data; } wasm_extern_vec_t;
 typedef struct wasm_importtype_vec_t { size_t size; wasm_importtype_t** data; } wasm_importtype_vec_t;
 typedef struct wasm_exporttype_vec_t { size_t size; wasm_exporttype_t** data; } wasm_exporttype_vec_t;
+typedef struct wasm_valtype_vec_t { size_t size; wasm_valtype_t** data; } wasm_valtype_vec_t;
 
 typedef wasm_trap_t* (*wasm_func_callback_t)(const wasm_val_vec_t* args, wasm_val_vec_t* results);
 
@@ -61,6 +62,9 @@ const wasm_name_t* wasm_exporttype_name(const wasm_exporttype_t*);
 const wasm_externtype_t* wasm_exporttype_type(const wasm_exporttype_t*);
 wasm_externkind_t wasm_externtype_kind(const wasm_externtype_t*);
 const wasm_functype_t* wasm_externtype_as_functype_const(const wasm_externtype_t*);
+const wasm_valtype_vec_t* wasm_functype_params(const wasm_functype_t*);
+const wasm_valtype_vec_t* wasm_functype_results(const wasm_functype_t*);
+wasm_valkind_t wasm_valtype_kind(const wasm_valtype_t*);
 
 wasm_func_t* wasm_func_new(wasm_store_t*, const wasm_functype_t*, wasm_func_callback_t);
 void wasm_func_delete(wasm_func_t*);

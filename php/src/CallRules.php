@@ -34,7 +34,7 @@ use OCA\TalkCallRules\Internal\WasmRuntime;
 final class CallRules
 {
     /** The C-ABI version (tcr_abi_version) this bridge speaks. */
-    public const ABI_VERSION = 1;
+    public const ABI_VERSION = Facts::ABI_VERSION;
     public const TALK_API = 'v4';
     public const SERVER_PARITY = 'talk-18';
 

@@ -72,6 +72,26 @@ final class UnavailableTest extends TestCase
         $this->assertUnavailable(CallRulesUnavailable::WASM_VERSION, 'lacks the C-ABI exports', $wasm);
     }
 
+    /** The wasm.h fallback checks each export's types against Facts::ABI when it loads the module. */
+    public function testWasmWithExportsOfOtherTypes(): void
+    {
+        $lib = dirname(__DIR__, 2) . '/target/php-runtime/release/libwasmi.so';
+        if (!is_file($lib)) {
+            self::markTestSkipped("{$lib} is not built");
+        }
+        $json = '{"crate":"talk-call-rules","talkApi":"v4","serverParity":"talk-18","abi":1}';
+        $ok = $this->tempFile(TinyWasm::impostor(1, $json), '.wasm');
+        $a = CallRules::check($ok, $lib);
+        self::assertTrue($a->available, (string) $a);
+        $i32 = $this->tempFile(TinyWasm::impostor(1, $json, ['tcr_allowed_actions' => ['i32', 'i32', 'i32', 'i32']]), '.wasm');
+        $this->assertUnavailable(
+            CallRulesUnavailable::WASM_VERSION,
+            'C-ABI exports of other types: tcr_allowed_actions(i32, i32, i32, i32) -> i32 instead of tcr_allowed_actions(i32, i32, i32, i64) -> i32',
+            $i32,
+            $lib
+        );
+    }
+
     public function testWrongAbiVersion(): void
     {
         $json = '{"crate":"talk-call-rules","talkApi":"v4","serverParity":"talk-18","abi":2}';

@@ -6,6 +6,7 @@ namespace OCA\TalkCallRules\Internal;
 
 use FFI;
 use OCA\TalkCallRules\CallRulesUnavailable;
+use OCA\TalkCallRules\Facts;
 
 /**
  * The module run by libtcr_php.so (php/runtime: wasmtime behind a few C functions).
@@ -81,7 +82,8 @@ final class Fast implements Backend
     private function open(array $phases = []): void
     {
         $path = $this->wasmPath;
-        $required = implode(',', Instance::REQUIRED);
+        // Every export of the C ABI (libtcr_php checks the names here, the types at each call).
+        $required = implode(',', array_keys(Facts::ABI));
         $r = $this->ffi->tcr_php_open($path, strlen($path), $this->cacheDir, strlen($this->cacheDir), $required, strlen($required));
         $message = $r->message_len > 0 ? FFI::string($r->message, $r->message_len) : '';
         if ($r->status !== self::OK) {

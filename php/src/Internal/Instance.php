@@ -7,6 +7,7 @@ namespace OCA\TalkCallRules\Internal;
 use FFI;
 use FFI\CData;
 use OCA\TalkCallRules\CallRulesUnavailable;
+use OCA\TalkCallRules\Facts;
 
 /**
  * One instantiated module and every C object it needs, all owned here and all
@@ -20,12 +21,8 @@ final class Instance implements Backend
     private const WASM_I32 = 0;
     private const WASM_I64 = 1;
     private const WASM_EXTERN_FUNC = 0;
-
-    /** The exports the bridge calls (plain C ABI, see src/wasm.rs). */
-    public const REQUIRED = [
-        'tcr_abi_version', 'tcr_input_reserve', 'tcr_output_ptr',
-        'tcr_evaluate', 'tcr_apply', 'tcr_ocs', 'tcr_version',
-    ];
+    /** wasm.h's value kinds of the C ABI's types (Facts::ABI). */
+    private const KINDS = ['i32' => self::WASM_I32, 'i64' => self::WASM_I64];
 
     private ?CData $engine = null;
     private ?CData $store = null;
@@ -173,6 +170,8 @@ final class Instance implements Backend
         $ffi->wasm_module_exports($this->module, FFI::addr($types));
         $this->exports = $ffi->new('wasm_extern_vec_t');
         $ffi->wasm_instance_exports($this->instance, FFI::addr($this->exports));
+        /** @var array<string, string> $wrong C-ABI export => the signature the module gives it */
+        $wrong = [];
         try {
             $count = min((int) $types->size, (int) $this->exports->size);
             for ($i = 0; $i < $count; $i++) {
@@ -184,6 +183,10 @@ final class Instance implements Backend
                     $f = $ffi->wasm_extern_as_func($ext);
                     if (!self::isNull($f)) {
                         $this->funcs[$name] = $f;
+                        $signature = isset(Facts::ABI[$name]) ? $this->signature($types->data[$i]) : null;
+                        if ($signature !== null && $signature !== self::expected($name)) {
+                            $wrong[$name] = $signature;
+                        }
                     }
                 }
             }
@@ -193,11 +196,21 @@ final class Instance implements Backend
         if (self::isNull($this->memory)) {
             throw new CallRulesUnavailable(CallRulesUnavailable::WASM_INVALID, "{$origin} exports no memory");
         }
-        $missing = array_values(array_diff(self::REQUIRED, array_keys($this->funcs)));
+        $missing = array_values(array_diff(array_keys(Facts::ABI), array_keys($this->funcs)));
         if ($missing !== []) {
             throw new CallRulesUnavailable(
                 CallRulesUnavailable::WASM_VERSION,
                 "{$origin} lacks the C-ABI exports " . implode(', ', $missing) . ' (built from another version of talk-call-rules?)'
+            );
+        }
+        if ($wrong !== []) {
+            $list = [];
+            foreach ($wrong as $name => $signature) {
+                $list[] = "{$name}{$signature} instead of {$name}" . self::expected($name);
+            }
+            throw new CallRulesUnavailable(
+                CallRulesUnavailable::WASM_VERSION,
+                "{$origin} has C-ABI exports of other types: " . implode(', ', $list) . ' (built from another version of talk-call-rules?)'
             );
         }
         foreach ($this->funcs as $name => $f) {
@@ -212,6 +225,42 @@ final class Instance implements Backend
         $this->argv->data = $ffi->cast('wasm_val_t*', $this->args);
         $this->resv = $ffi->new('wasm_val_vec_t');
         $this->resv->data = $ffi->cast('wasm_val_t*', $this->results);
+    }
+
+    /** `(i32, i64) -> i32` of a C-ABI export as Facts::ABI gives it. */
+    private static function expected(string $export): string
+    {
+        $e = Facts::ABI[$export];
+        return '(' . implode(', ', array_values($e['params'])) . ') -> ' . $e['result'];
+    }
+
+    /**
+     * The signature of an exported function in the form of expected(); null when this runtime's
+     * declarations cannot tell (an ffi.preload scope from before they listed the functype calls).
+     */
+    private function signature(CData $exportType): ?string
+    {
+        $ffi = $this->ffi;
+        try {
+            $type = $ffi->wasm_externtype_as_functype_const($ffi->wasm_exporttype_type($exportType));
+            if (self::isNull($type)) {
+                return null;
+            }
+            $list = static function (CData $vec) use ($ffi): array {
+                $names = array_flip(self::KINDS);
+                $out = [];
+                for ($i = 0; $i < (int) $vec->size; $i++) {
+                    $kind = (int) $ffi->wasm_valtype_kind($vec->data[$i]);
+                    $out[] = $names[$kind] ?? "kind {$kind}";
+                }
+                return $out;
+            };
+            $params = $list($ffi->wasm_functype_params($type));
+            $results = $list($ffi->wasm_functype_results($type));
+        } catch (\FFI\Exception) {
+            return null;
+        }
+        return '(' . implode(', ', $params) . ') -> ' . (count($results) === 1 ? $results[0] : '(' . implode(', ', $results) . ')');
     }
 
     private static function name(CData $name): string
@@ -246,8 +295,10 @@ final class Instance implements Backend
     }
 
     /**
-     * Calls an export with i32 arguments and, when `$i64` is given, a last i64 argument
-     * (`tcr_allowed_actions`' `now`); answers its i32 result.
+     * Calls an export with `$args` and, when `$i64` is given, `$i64` as the last argument
+     * (`tcr_allowed_actions`' `now`); answers its i32 result. The arguments of a C-ABI export
+     * have the types Facts::ABI gives them; any other export (diagnostics) gets i32 arguments
+     * and an i64 `$i64`.
      *
      * @param list<int> $args
      * @throws Trap when the call traps (the instance must then be dropped)
@@ -258,18 +309,23 @@ final class Instance implements Backend
             $this->rebuild(); // an earlier rebuild failed: try again, or say why not
         }
         $f = $this->funcs[$export] ?? throw new \LogicException("no export {$export}");
+        $params = isset(Facts::ABI[$export]) ? array_values(Facts::ABI[$export]['params']) : null;
+        $params ??= array_merge(array_fill(0, count($args), 'i32'), $i64 === null ? [] : ['i64']);
+        if ($i64 !== null) {
+            $args[] = $i64;
+        }
         $n = count($args);
-        if ($n + ($i64 === null ? 0 : 1) > 4) {
-            throw new \LogicException('at most four arguments');
+        if ($n !== count($params) || $n > 4) {
+            throw new \LogicException("{$export} takes " . count($params) . " arguments, {$n} given");
         }
         foreach ($args as $i => $v) {
-            $this->args[$i]->kind = self::WASM_I32;
-            $this->args[$i]->of->i32 = $v;
-        }
-        if ($i64 !== null) {
-            $this->args[$n]->kind = self::WASM_I64;
-            $this->args[$n]->of->i64 = $i64;
-            $n++;
+            if ($params[$i] === 'i64') {
+                $this->args[$i]->kind = self::WASM_I64;
+                $this->args[$i]->of->i64 = $v;
+            } else {
+                $this->args[$i]->kind = self::WASM_I32;
+                $this->args[$i]->of->i32 = $v;
+            }
         }
         $this->argv->size = $n;
         $arity = $this->arity[$export];

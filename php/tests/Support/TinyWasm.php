@@ -4,6 +4,8 @@ declare(strict_types=1);
 
 namespace OCA\TalkCallRules\Tests\Support;
 
+use OCA\TalkCallRules\Facts;
+
 /**
  * Assembles tiny WebAssembly modules for the tests: one memory, functions that
  * return an i32 constant, and one data segment. Enough to impersonate the C ABI
@@ -12,20 +14,20 @@ namespace OCA\TalkCallRules\Tests\Support;
 final class TinyWasm
 {
     /**
-     * @param array<string, array{0:int,1:int}> $funcs export name => [parameter count, constant result]
+     * @param array<string, array{0:int|list<string>,1:int}> $funcs export name => [parameter count (all
+     *        i32) or types ('i32', 'i64'), constant i32 result]
      */
     public static function module(array $funcs, string $data = '', int $dataAt = 1024, bool $memory = true): string
     {
         $types = [];
         $typeOf = [];
         foreach ($funcs as $name => [$params]) {
-            $types[$params] ??= count($types);
-            $typeOf[$name] = $types[$params];
+            $params = is_int($params) ? array_fill(0, $params, 'i32') : $params;
+            $encoded = "\x60" . self::vec(array_map(static fn (string $t): string => ['i32' => "\x7f", 'i64' => "\x7e"][$t], $params)) . self::vec(["\x7f"]);
+            $types[$encoded] ??= count($types);
+            $typeOf[$name] = $types[$encoded];
         }
-        $typeSec = self::vec(array_map(
-            static fn (int $p): string => "\x60" . self::vec(array_fill(0, $p, "\x7f")) . self::vec(["\x7f"]),
-            array_keys($types)
-        ));
+        $typeSec = self::vec(array_keys($types));
         $funcSec = self::vec(array_map(static fn (int $t): string => self::u($t), array_values($typeOf)));
         $exports = [];
         if ($memory) {
@@ -53,18 +55,26 @@ final class TinyWasm
         return $out;
     }
 
-    /** A module with the C ABI of talk-call-rules that answers $version to tcr_version. */
-    public static function impostor(int $abi, string $version): string
+    /**
+     * A module with the C ABI of talk-call-rules (every export of Facts::ABI, of its types) that
+     * answers $version to tcr_version (and every other call). $types replaces the parameter types
+     * of some exports.
+     *
+     * @param array<string, list<string>> $types
+     */
+    public static function impostor(int $abi, string $version, array $types = []): string
     {
-        return self::module([
-            'tcr_abi_version' => [0, $abi],
-            'tcr_input_reserve' => [1, 4096],
-            'tcr_output_ptr' => [0, 1024],
-            'tcr_evaluate' => [2, strlen($version)],
-            'tcr_apply' => [2, strlen($version)],
-            'tcr_ocs' => [1, strlen($version)],
-            'tcr_version' => [0, strlen($version)],
-        ], $version);
+        $funcs = [];
+        foreach (Facts::ABI as $name => $e) {
+            $result = match ($name) {
+                'tcr_abi_version' => $abi,
+                'tcr_input_reserve' => 4096,
+                'tcr_output_ptr' => 1024,
+                default => strlen($version),
+            };
+            $funcs[$name] = [$types[$name] ?? array_values($e['params']), $result];
+        }
+        return self::module($funcs, $version);
     }
 
     private static function section(int $id, string $body): string
