@@ -8,8 +8,10 @@
 // * `rulesStatus()` says whether the rules run and, when they do not, why and what fixes it. A page
 //   whose Content-Security-Policy forbids compiling WebAssembly (no 'wasm-unsafe-eval' in script-src,
 //   the Nextcloud default) gets one console warning naming the fix (docs/csp.md).
-// * The glue of wasm-bindgen loads and resets the instance; every call goes through the module's
-//   C ABI (`tcr_*`, see src/wasm.rs), the same exports the PHP bridge calls.
+// * A thin façade over the module's wasm-bindgen exports (the generated glue in ../pkg, see
+//   src/wasm.rs): it loads and resets the instance, refuses oversized text before it is copied
+//   into the module, and turns a trap into a `trapped` state. The PHP bridge calls the same
+//   module through its C ABI (`tcr_*`).
 // * This file is browser-safe: Node built-ins are only reached through dynamic imports guarded by a
 //   runtime check, and are marked so that bundlers (webpack/rspack/vite) leave them alone.
 
@@ -148,10 +150,10 @@ function resetAfterTrap() {
 	}
 }
 
-// The bridge calls the C ABI (see `abi` below); the glue only loads and resets the instance.
+// The wasm-bindgen exports the bridge calls (and the C ABI's version, which every build has).
 const REQUIRED_EXPORTS = [
-	'memory', '__wbindgen_start', 'tcr_abi_version', 'tcr_input_reserve', 'tcr_output_ptr', 'tcr_evaluate',
-	'tcr_apply', 'tcr_ocs', 'tcr_allowed_actions', 'tcr_explain', 'tcr_version', 'tcr_facts',
+	'memory', '__wbindgen_start', 'evaluate', 'evaluateJson', 'applyJson', 'ocsJson', 'allowedActionsJson',
+	'explainJson', 'versionJson', 'factsJson', 'tcr_abi_version',
 ];
 
 /** Refuses a module that is not ours before the glue keeps a reference to it. */
@@ -439,8 +441,9 @@ export function rulesStatus() {
 }
 
 /**
- * Raw exports of the current instance (memory and the C-ABI `tcr_*` functions), or null when not ready.
- * Advanced use only; do not keep the object across an `init()` after a trap.
+ * Raw exports of the current instance (memory, the wasm-bindgen exports and the C-ABI `tcr_*`
+ * functions), or null when not ready. Advanced use only; do not keep the object across an
+ * `init()` after a trap.
  */
 export function wasmExports() {
 	return status === 'ready' ? exportsRef : null;
@@ -477,7 +480,8 @@ function guard(fn, args) {
 }
 
 // The engine's input limits (js/facts.mjs). Text longer than this (in UTF-16 units, never more
-// than its UTF-8 bytes) is refused here, before it is copied into wasm memory, which never shrinks.
+// than its UTF-8 bytes) is refused here, before it is encoded, and UTF-8 over it before it is
+// copied into wasm memory, which never shrinks.
 const MAX_REQUEST = LIMITS.requestBytes;
 const MAX_DOCUMENT = LIMITS.documentBytes;
 const MAX_SAFE = LIMITS.maxSafeInteger;
@@ -521,79 +525,54 @@ function str(value) {
 	}
 }
 
-// ---- calls through the module's C ABI ----
+// ---- calls of the module's exports ----
 //
-// Every function below reaches the engine through the `tcr_*` exports: the documents are written
-// into the module's input area with TextEncoder.encodeInto (one native copy; wasm-bindgen's string
-// passing loops over the characters in JS, which cost as much as reading the state), the answer is
-// read back with one TextDecoder.decode, and the object API adds JSON.stringify before and
-// JSON.parse after: V8's own JSON code is the fastest way to cross the boundary with objects
-// (see README, "Size and speed").
+// Text crosses as UTF-8 bytes (`&[u8]` exports): TextEncoder.encodeInto a buffer of the bridge's,
+// which the glue copies into linear memory with one native `set` (its string passing loops over
+// the characters in JS; TextEncoder.encode would allocate a new buffer per call); the answer comes
+// back as JSON text through the glue's TextDecoder. The object API adds JSON.stringify before and
+// JSON.parse after: faster than the module's own object exports (serde-wasm-bindgen, field by
+// field across the boundary), measured side by side (README, "Size and speed"), and a throwing
+// getter or a cycle stays on the JS side.
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-/** The UTF-8 size of the first document over its limit, as the engine words it; null when none. */
-function tooLargeDetail(docs) {
-	for (const [what, text, max] of docs) {
-		const bytes = encoder.encode(text).length;
-		if (bytes > max) {
-			return `${what}: ${bytes} bytes exceed the limit of ${max}`;
-		}
-	}
-	return null;
-}
+/** Where documents are encoded: it only grows (up to two of the largest documents), as calls need. */
+let scratch = new Uint8Array(1 << 16);
 
 /**
- * Writes `docs` (`[name, text, max]`) back to back into the input area and calls the export `fn`
- * with their byte lengths followed by `extra`; answers the JSON text it wrote, or null when the
- * documents do not fit the input area (then a document is over its limit: see tooLargeDetail).
+ * The documents (`[name, text, max]`, each within its limit by UTF-16 length) as UTF-8 bytes
+ * (views of one buffer, valid until the next call), or `{ detail }` naming the first whose UTF-8
+ * is over its limit, as the engine words it.
  */
-function abi(fn, docs, extra) {
-	const exp = exportsRef;
+function encoded(docs) {
 	let total = 0;
 	for (const d of docs) {
 		total += d[1].length;
 	}
-	// First try: one byte per UTF-16 unit and an eighth more, enough for ASCII text and for the
-	// accented names of most real rooms; the area only grows, so the slack costs nothing later.
-	let lens = [];
-	// (Capped at the module's input area limit, two documents of the largest size.)
+	// One byte per UTF-16 unit and an eighth more: enough for ASCII text and the accented names
+	// of most real rooms; more non-ASCII text is encoded again at its exact size.
 	const room = Math.min(total + (total >>> 3) + 64, 2 * MAX_DOCUMENT);
-	let ptr = exp.tcr_input_reserve(room);
-	if (ptr !== 0) {
-		const mem = new Uint8Array(exp.memory.buffer, ptr, room);
-		let at = 0;
-		for (const d of docs) {
-			const { read, written } = encoder.encodeInto(d[1], mem.subarray(at));
-			if (read !== d[1].length) {
-				lens = null;
-				break;
-			}
-			lens.push(written);
+	if (scratch.length < room) {
+		scratch = new Uint8Array(room);
+	}
+	const out = [];
+	let at = 0;
+	for (const [what, text, max] of docs) {
+		const { read, written } = encoder.encodeInto(text, scratch.subarray(at));
+		let bytes;
+		if (read === text.length) {
+			bytes = scratch.subarray(at, at + written);
 			at += written;
+		} else {
+			bytes = encoder.encode(text);
+			at = scratch.length;
 		}
-	} else {
-		lens = null;
-	}
-	if (lens === null) {
-		// More non-ASCII text than the slack holds: encode for the exact size.
-		const bytes = docs.map((d) => encoder.encode(d[1]));
-		total = bytes.reduce((n, b) => n + b.length, 0);
-		ptr = exp.tcr_input_reserve(total);
-		if (ptr === 0 && total > 0) {
-			return null;
+		if (bytes.length > max) {
+			return { detail: `${what}: ${bytes.length} bytes exceed the limit of ${max}` };
 		}
-		const mem = new Uint8Array(exp.memory.buffer, ptr, total);
-		let at = 0;
-		lens = bytes.map((b) => {
-			mem.set(b, at);
-			at += b.length;
-			return b.length;
-		});
+		out.push(bytes);
 	}
-	const len = exp[fn](...lens, ...extra);
-	return decoder.decode(new Uint8Array(exp.memory.buffer, exp.tcr_output_ptr(), len));
+	return { bytes: out };
 }
 
 /** JSON text of a JS value for document `what`, or `{ detail }` when it has none. */
@@ -613,34 +592,35 @@ function jsonOf(value, what, max) {
 
 /** The module's time argument: whole non-negative seconds, else -1 (which it refuses as bad input). */
 function seconds(now) {
-	return typeof now === 'number' && Number.isInteger(now) && now >= 0 && now <= MAX_SAFE ? BigInt(now) : -1n;
+	return typeof now === 'number' && Number.isInteger(now) && now >= 0 && now <= MAX_SAFE ? now : -1;
 }
 
 // The JSON text of each answer; `docs` are `[name, text, max]` already within their limits
 // by UTF-16 length.
 
 function evaluateText(request, state) {
-	const docs = [['request', request, MAX_REQUEST], ['state', state, MAX_DOCUMENT]];
-	return abi('tcr_evaluate', docs, []) ?? badInputJson(tooLargeDetail(docs));
+	const e = encoded([['request', request, MAX_REQUEST], ['state', state, MAX_DOCUMENT]]);
+	return e.bytes ? glue.evaluateJson(...e.bytes) : badInputJson(e.detail);
 }
 
 function applyText(state, mutations) {
-	const docs = [['state', state, MAX_DOCUMENT], ['mutations', mutations, MAX_DOCUMENT]];
-	return abi('tcr_apply', docs, []) ?? badInputJson(tooLargeDetail(docs));
+	const e = encoded([['state', state, MAX_DOCUMENT], ['mutations', mutations, MAX_DOCUMENT]]);
+	return e.bytes ? glue.applyJson(...e.bytes) : badInputJson(e.detail);
 }
 
 function ocsText(outcome) {
-	const docs = [['outcome', outcome, MAX_DOCUMENT]];
-	return abi('tcr_ocs', docs, []) ?? badInputEnvelopeJson(tooLargeDetail(docs));
+	const e = encoded([['outcome', outcome, MAX_DOCUMENT]]);
+	return e.bytes ? glue.ocsJson(...e.bytes) : badInputEnvelopeJson(e.detail);
 }
 
 function allowedActionsText(state, actor, now, options) {
-	const docs = [['state', state, MAX_DOCUMENT], ['actor', actor, MAX_REQUEST], ['options', options, MAX_REQUEST]];
-	return abi('tcr_allowed_actions', docs, [seconds(now)]) ?? badInputJson(tooLargeDetail(docs));
+	const e = encoded([['state', state, MAX_DOCUMENT], ['actor', actor, MAX_REQUEST], ['options', options, MAX_REQUEST]]);
+	return e.bytes ? glue.allowedActionsJson(e.bytes[0], e.bytes[1], seconds(now), e.bytes[2]) : badInputJson(e.detail);
 }
 
 function explainText(outcome) {
-	return abi('tcr_explain', [['outcome', outcome, MAX_DOCUMENT]], []) ?? badInputExplanationJson();
+	const e = encoded([['outcome', outcome, MAX_DOCUMENT]]);
+	return e.bytes ? glue.explainJson(...e.bytes) : badInputExplanationJson();
 }
 
 /** True when `value` (e.g. the result of `apply`) is an Outcome rather than a State. */
@@ -715,7 +695,7 @@ export function explainJson(outcomeJson) {
 
 /** The engine's reason codes (code, statuses, sentence), input limits and bad-input shapes. */
 export function facts() {
-	return JSON.parse(guard(() => abi('tcr_facts', [], []), []));
+	return JSON.parse(guard(() => glue.factsJson(), []));
 }
 
 /** `{ crate, version, talkApi, serverParity, abi }` */
@@ -746,7 +726,7 @@ export function ocsJson(outcomeJson) {
 
 /** JSON-string twin of version. */
 export function versionJson() {
-	return guard(() => abi('tcr_version', [], []), []);
+	return guard(() => glue.versionJson(), []);
 }
 
 // The State from what the spreed frontend holds (conversation, participants, capabilities), with

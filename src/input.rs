@@ -40,10 +40,10 @@ pub fn check_size(text: &str, document: &'static str, max: usize) -> Result<(), 
     }
 }
 
-/// The State's tables as read, before they are checked against each other.
+/// The State's tables as read, before they are checked against each other ([`Rows::check`]).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Rows {
+pub struct Rows {
     #[serde(default, deserialize_with = "reading::or_default")]
     config: Config,
     #[serde(default)]
@@ -72,7 +72,7 @@ fn foreign_attendees<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ForeignAtten
 
 impl Rows {
     /// The State, its rows checked against each other.
-    fn check(self) -> Result<State, InputError> {
+    pub fn check(self) -> Result<State, InputError> {
         let room = self.room.ok_or_else(|| InputError::shape("state.room: required"))?;
         let st = State::new(self.config, room, self.attendees, self.sessions, self.foreign_attendees, self.users);
         if let Some(id) = st.duplicate_attendee_id() {

@@ -15,6 +15,7 @@ use crate::input::{MAX_GROUPS, MAX_SAFE_INT, MAX_USERS};
 use crate::model::{InCall, ParticipantType, Permissions, RoomType, StartCalls};
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -252,50 +253,15 @@ pub fn php_int_of_double(d: f64) -> i64 {
 /// an integer within 64 bits by [`php_int_of_double`] (`json_decode` makes it a double), a
 /// boolean as 0 or 1. Null or absent: none.
 pub fn php_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    d.deserialize_any(PhpInt)
-}
-
-struct PhpInt;
-
-impl<'de> Visitor<'de> for PhpInt {
-    type Value = Option<i64>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an integer")
-    }
-
-    fn visit_unit<E>(self) -> Result<Option<i64>, E> {
-        Ok(None)
-    }
-
-    fn visit_none<E>(self) -> Result<Option<i64>, E> {
-        Ok(None)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<i64>, D::Error> {
-        d.deserialize_any(self)
-    }
-
-    fn visit_bool<E>(self, v: bool) -> Result<Option<i64>, E> {
-        Ok(Some(i64::from(v)))
-    }
-
-    fn visit_i64<E>(self, v: i64) -> Result<Option<i64>, E> {
-        Ok(Some(v))
-    }
-
-    fn visit_u64<E>(self, v: u64) -> Result<Option<i64>, E> {
+    Ok(match scalar(d, "an integer")? {
+        Scalar::Null => None,
+        Scalar::Bool(b) => Some(i64::from(b)),
+        Scalar::Int(i) => Some(i),
         // Beyond i64, json_decode makes a double.
-        Ok(Some(i64::try_from(v).unwrap_or_else(|_| php_int_of_double(v as f64))))
-    }
-
-    fn visit_f64<E>(self, v: f64) -> Result<Option<i64>, E> {
-        Ok(Some(php_int_of_double(v)))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<Option<i64>, E> {
-        Ok(Some(php_int_of_bytes(v.as_bytes())))
-    }
+        Scalar::Big(u) => Some(php_int_of_double(u as f64)),
+        Scalar::Float(f) => Some(php_int_of_double(f)),
+        Scalar::Str(s) => Some(php_int_of_bytes(s.as_bytes())),
+    })
 }
 
 /// [`php_int`] for a value stored in a signed 32-bit column: the request's `flags`
@@ -365,60 +331,116 @@ impl PhpBool {
 /// A declared `bool` parameter. A JSON number is true unless it is zero (`1e-999` rounds
 /// to 0.0 and is false); null or absent is false.
 pub fn php_bool<'de, D: Deserializer<'de>>(d: D) -> Result<PhpBool, D::Error> {
-    d.deserialize_any(PhpBoolVisitor)
-}
-
-struct PhpBoolVisitor;
-
-fn truth(b: bool) -> PhpBool {
-    if b {
-        PhpBool::True
-    } else {
-        PhpBool::False
-    }
-}
-
-impl<'de> Visitor<'de> for PhpBoolVisitor {
-    type Value = PhpBool;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a boolean")
-    }
-
-    fn visit_unit<E>(self) -> Result<PhpBool, E> {
-        Ok(PhpBool::False)
-    }
-
-    fn visit_none<E>(self) -> Result<PhpBool, E> {
-        Ok(PhpBool::False)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<PhpBool, D::Error> {
-        d.deserialize_any(self)
-    }
-
-    fn visit_bool<E>(self, v: bool) -> Result<PhpBool, E> {
-        Ok(truth(v))
-    }
-
-    fn visit_i64<E>(self, v: i64) -> Result<PhpBool, E> {
-        Ok(truth(v != 0))
-    }
-
-    fn visit_u64<E>(self, v: u64) -> Result<PhpBool, E> {
-        Ok(truth(v != 0))
-    }
-
-    fn visit_f64<E>(self, v: f64) -> Result<PhpBool, E> {
-        Ok(truth(v != 0.0))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<PhpBool, E> {
-        Ok(match v {
+    let truth = |b: bool| if b { PhpBool::True } else { PhpBool::False };
+    Ok(match scalar(d, "a boolean")? {
+        Scalar::Null => PhpBool::False,
+        Scalar::Bool(b) => truth(b),
+        Scalar::Int(i) => truth(i != 0),
+        Scalar::Big(_) => PhpBool::True,
+        Scalar::Float(f) => truth(f != 0.0),
+        Scalar::Str(s) => match &*s {
             "false" => PhpBool::FalseString,
             "" | "0" => PhpBool::False,
             _ => PhpBool::True,
-        })
+        },
+    })
+}
+
+// ---- one scalar, whatever reads it ----
+
+/// A JSON scalar as read: strings borrowed from the text where they can be.
+///
+/// Every column reader and coercion reads its value as one of these, through one visitor,
+/// so each host's deserializer is instantiated for scalars once (the `.wasm` carries one copy).
+#[derive(Debug, PartialEq)]
+pub enum Scalar<'de> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    /// An integer above `i64::MAX`.
+    Big(u64),
+    Float(f64),
+    Str(Cow<'de, str>),
+}
+
+impl Scalar<'_> {
+    fn kind(&self) -> &'static str {
+        match self {
+            Scalar::Null => "null",
+            Scalar::Bool(_) => "a boolean",
+            Scalar::Int(_) | Scalar::Big(_) | Scalar::Float(_) => "a number",
+            Scalar::Str(_) => "a string",
+        }
+    }
+}
+
+/// Reads a scalar; an array or an object is refused as not `expected`.
+pub fn scalar<'de, D: Deserializer<'de>>(d: D, expected: &'static str) -> Result<Scalar<'de>, D::Error> {
+    d.deserialize_any(ScalarVisitor(expected))
+}
+
+/// What a reader expected, and got instead: "expected an integer, got a string".
+#[cold]
+#[inline(never)]
+fn wrong<E: de::Error>(expected: &str, got: &Scalar) -> E {
+    E::custom(format_args!("expected {expected}, got {}", got.kind()))
+}
+
+struct ScalarVisitor(&'static str);
+
+impl<'de> Visitor<'de> for ScalarVisitor {
+    type Value = Scalar<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(self.0)
+    }
+
+    fn visit_unit<E>(self) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Scalar<'de>, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Int(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Scalar<'de>, E> {
+        Ok(i64::try_from(v).map_or(Scalar::Big(v), Scalar::Int))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Float(v))
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Str(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Str(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Str(Cow::Owned(v)))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Scalar<'de>, A::Error> {
+        Err(de::Error::custom(format_args!("expected {}, got an array", self.0)))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Scalar<'de>, A::Error> {
+        Err(de::Error::custom(format_args!("expected {}, got an object", self.0)))
     }
 }
 
@@ -427,47 +449,6 @@ impl<'de> Visitor<'de> for PhpBoolVisitor {
 /// Bit-mask columns (`in_call`, `call_flag`, `permissions` …) are signed 32-bit integers.
 const INT_MIN: i64 = i32::MIN as i64;
 const INT_MAX: i64 = i32::MAX as i64;
-
-/// An integer in `lo..=hi`, or null (none).
-struct Int {
-    lo: i64,
-    hi: i64,
-}
-
-impl<'de> Visitor<'de> for Int {
-    type Value = Option<i64>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an integer")
-    }
-
-    fn visit_unit<E>(self) -> Result<Option<i64>, E> {
-        Ok(None)
-    }
-
-    fn visit_none<E>(self) -> Result<Option<i64>, E> {
-        Ok(None)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<i64>, D::Error> {
-        d.deserialize_any(self)
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<i64>, E> {
-        if (self.lo..=self.hi).contains(&v) {
-            Ok(Some(v))
-        } else {
-            Err(out_of_range(v, self.lo, self.hi))
-        }
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<i64>, E> {
-        match i64::try_from(v) {
-            Ok(i) => self.visit_i64(i),
-            Err(_) => Err(out_of_range(v, self.lo, self.hi)),
-        }
-    }
-}
 
 // The refusals are formatted out of line: the column readers are inlined into the row
 // readers, and one formatting site per refusal keeps them small in the `.wasm`.
@@ -486,7 +467,13 @@ fn required<E: de::Error>(what: &str) -> E {
 
 /// An integer in `lo..=hi`, or null.
 pub(crate) fn int<'de, D: Deserializer<'de>>(d: D, lo: i64, hi: i64) -> Result<Option<i64>, D::Error> {
-    d.deserialize_any(Int { lo, hi })
+    match scalar(d, "an integer")? {
+        Scalar::Null => Ok(None),
+        Scalar::Int(v) if (lo..=hi).contains(&v) => Ok(Some(v)),
+        Scalar::Int(v) => Err(out_of_range(v, lo, hi)),
+        Scalar::Big(v) => Err(out_of_range(v, lo, hi)),
+        other => Err(wrong("an integer", &other)),
+    }
 }
 
 /// Columns of a range with a default for null (an absent field gets the same default
@@ -598,7 +585,23 @@ pub fn signaling<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
 
 /// A string, or null (none).
 pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Option::<String>::deserialize(d)
+    match scalar(d, "a string")? {
+        Scalar::Null => Ok(None),
+        Scalar::Str(s) => Ok(Some(s.into_owned())),
+        other => Err(wrong("a string", &other)),
+    }
+}
+
+/// A string, not null (an element of a list of group ids).
+pub struct Text(pub String);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Text, D::Error> {
+        match scalar(d, "a string")? {
+            Scalar::Str(s) => Ok(Text(s.into_owned())),
+            other => Err(wrong("a string", &other)),
+        }
+    }
 }
 
 /// A string; null is "".
@@ -628,7 +631,7 @@ pub fn or_default<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(d: D
 
 /// A table: null is empty; at most `max` rows.
 pub fn rows<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D, max: usize) -> Result<Vec<T>, D::Error> {
-    d.deserialize_any(Rows { max, row: PhantomData })
+    d.deserialize_option(Rows { max, row: PhantomData })
 }
 
 struct Rows<T> {
@@ -652,7 +655,7 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for Rows<T> {
     }
 
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Vec<T>, D::Error> {
-        d.deserialize_any(self)
+        d.deserialize_seq(self)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
@@ -669,12 +672,12 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for Rows<T> {
 
 /// Group ids (`allowedGroups`, the actor's `groups`): strings, at most [`MAX_GROUPS`].
 pub fn groups<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    rows(d, MAX_GROUPS)
+    Ok(rows::<D, Text>(d, MAX_GROUPS)?.into_iter().map(|t| t.0).collect())
 }
 
 /// `users`: user id → `{ displayName }`, in the order given, at most [`MAX_USERS`].
 pub fn users<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, String)>, D::Error> {
-    d.deserialize_any(Users)
+    d.deserialize_option(Users)
 }
 
 struct Users;
@@ -702,7 +705,7 @@ impl<'de> Visitor<'de> for Users {
     }
 
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
+        d.deserialize_map(self)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {

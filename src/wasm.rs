@@ -1,31 +1,39 @@
 //! The WebAssembly boundary (wasm32 only). Nothing here decides anything: it
 //! converts and calls the core.
 //!
-//! * The C ABI below (`tcr_*`) is what every host calls: the JS bridge
-//!   (`js/index.mjs`, through `TextEncoder.encodeInto` and one `TextDecoder`
-//!   read) and the PHP bridge (through a wasm runtime).
-//! * Two wasm-bindgen functions remain, `evaluate` (objects in, objects out) and
-//!   `version`, for users of the raw glue and for the wasm-bindgen tests. The
-//!   bridge does not use them: objects cross faster as JSON text (see README,
-//!   "Size and speed"), and every other wasm-bindgen export would only add glue.
+//! * The wasm-bindgen exports below are the module's API (typed in the glue's `.d.ts`):
+//!   - objects: `evaluate`, `apply`, `ocs`, `allowedActions`, `explain`, `version`,
+//!     `facts` take and answer JS values through serde-wasm-bindgen (its JSON-compatible
+//!     serializer: maps become plain objects);
+//!   - text: `evaluateJson`, `applyJson`, `ocsJson`, `allowedActionsJson`, `explainJson`,
+//!     `versionJson`, `factsJson` take each document as UTF-8 bytes (`&[u8]`: the glue copies a
+//!     `TextEncoder.encode` result in with one native `set`) and answer JSON text.
 //!
-//! ## C ABI (version [`crate::ABI_VERSION`])
-//! All integers are `i32` (wasm32 pointers and lengths) but `now` (`i64`); text is UTF-8 JSON.
-//! 1. `tcr_input_reserve(len) -> ptr`: a module-owned input area of at least `len`
-//!    bytes (0 when `len` exceeds the limit). Write the input documents back to back
-//!    from its start.
-//! 2. `tcr_evaluate(request_len, state_len) -> out_len`, `tcr_apply(state_len,
-//!    mutations_len) -> out_len`, `tcr_ocs(outcome_len) -> out_len`,
-//!    `tcr_allowed_actions(state_len, actor_len, options_len, now: i64) -> out_len`
-//!    (`options_len` may be 0: default request bodies),
-//!    `tcr_explain(outcome_len) -> out_len`, `tcr_version() -> out_len`,
-//!    `tcr_facts() -> out_len`: read the input area, write the answer.
-//! 3. `tcr_output_ptr() -> ptr`: the answer of the last call, valid until the next call.
+//!   Bad input is answered, never thrown: a `bad-input` outcome (an envelope for `ocs`).
+//!   JS values are read field by field: the depth and row limits apply as to text, the byte
+//!   limits only to text (a JS string of a known field is copied whatever its length).
+//!   `js/index.mjs` is a thin façade over these exports (init, fail-soft wrappers, trap
+//!   recovery).
+//! * The C ABI (`tcr_*`, version [`crate::ABI_VERSION`]) is for hosts without JS glue (the
+//!   PHP bridge):
+//!   1. `tcr_input_reserve(len) -> ptr`: a module-owned input area of at least `len`
+//!      bytes (0 when `len` exceeds the limit). Write the input documents back to back
+//!      from its start.
+//!   2. `tcr_evaluate(request_len, state_len) -> out_len`, `tcr_apply(state_len,
+//!      mutations_len) -> out_len`, `tcr_ocs(outcome_len) -> out_len`,
+//!      `tcr_allowed_actions(state_len, actor_len, options_len, now: i64) -> out_len`
+//!      (`options_len` may be 0: default request bodies),
+//!      `tcr_explain(outcome_len) -> out_len`, `tcr_version() -> out_len`,
+//!      `tcr_facts() -> out_len`: read the input area, write the answer.
+//!   3. `tcr_output_ptr() -> ptr`: the answer of the last call, valid until the next call.
 //!
-//! The host never frees anything. Bad input (including invalid UTF-8 or lengths
-//! that do not fit the input area) is answered with a `bad-input` outcome.
+//!   All integers are `i32` (wasm32 pointers and lengths) but `now` (`i64`); text is UTF-8
+//!   JSON. The host never frees anything. Bad input (including invalid UTF-8 or lengths that
+//!   do not fit the input area) is answered with a `bad-input` outcome.
 
-use crate::{input, Outcome};
+use crate::document::{self, HostError, Tree};
+use crate::{input, InputError, Outcome};
+use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
@@ -35,47 +43,220 @@ use wasm_bindgen::prelude::*;
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
-/// A JS value as JSON text: one `JSON.stringify` (which refuses cycles and
-/// BigInts), with the limits and error details of the JS bridge's object API.
-fn js_text(v: &JsValue, what: &str, max: usize) -> Result<String, String> {
-    let text =
-        js_sys::JSON::stringify(v).map_err(|e| format!("{what}: not serialisable as JSON ({})", message_of(&e)))?;
-    // JSON.stringify answers undefined (not a string) for undefined, functions and symbols.
-    if !JsValue::from(&text).is_string() {
-        return Err(format!("{what}: not a JSON value (undefined, a function or a symbol)"));
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+/** The request: `{ method, path, body?, actor?, now, contentType? }` (README, "API"). */
+export interface Request { method: string; path: string; body?: Record<string, unknown> | [] | null; actor?: Actor | null; now: number; contentType?: string | null; [field: string]: unknown }
+/** Who asks: the logged-in user, the room session the cookie names, the user's groups. */
+export interface Actor { userId?: string | null; sessionId?: string | null; groups?: string[] | null; [field: string]: unknown }
+/** The stored rows: `{ config?, room, attendees?, sessions?, foreignAttendees?, users? }` (README, "API"). */
+export interface State { config?: Record<string, unknown> | null; room: Record<string, unknown>; attendees?: Record<string, unknown>[] | null; sessions?: Record<string, unknown>[] | null; foreignAttendees?: Record<string, unknown>[] | null; users?: Record<string, { displayName?: string | null }> | null; [field: string]: unknown }
+/** A row change: `updateRoom`, `updateSession` or `updateAttendee`, with the columns it sets. */
+export type Mutation = { op: 'updateRoom'; set: Record<string, unknown> } | { op: 'updateSession'; sessionId: string; set: Record<string, unknown> } | { op: 'updateAttendee'; attendeeId: number; set: Record<string, unknown> };
+/** A side effect for the host (`type`: storeRecordingConsent, ensureOneToOneFilled, notifyCallStarted, ring, dialOut, systemMessage, stopRecording, signalingInCall). */
+export type Effect = { type: string; [field: string]: unknown };
+/** What the server would answer. */
+export interface Outcome { status: number; data: unknown; message: string; reason: string; mutations: Mutation[]; effects: Effect[] }
+/** The OCS v2 envelope of an outcome. */
+export interface OcsEnvelope { ocs: { meta: { status: 'ok' | 'failure'; statuscode: number; message: string }; data: unknown } }
+/** `{ status, reason, explanation }`. */
+export interface Explanation { status: unknown; reason: string; explanation: string }
+/** Every call action for one caller, or a bad-input Outcome. */
+export type AllowedActions = { caller: Record<string, unknown> | null; join: Record<string, unknown>; updateFlags: Record<string, unknown>; leave: Record<string, unknown>; endForEveryone: Record<string, unknown>; peers: Record<string, unknown>; ring: Record<string, unknown>[]; dialOut: Record<string, unknown>[] } | Outcome;
+/** `allowedActions` options: the bodies to model, and brief entries. */
+export interface AllowedActionsOptions { join?: Record<string, unknown> | null; updateFlags?: Record<string, unknown> | null; brief?: boolean | null }
+/** `{ crate, version, talkApi, serverParity, abi }`. */
+export interface Version { crate: string; version: string; talkApi: string; serverParity: string; abi: number }
+/** The reason codes, limits, writable columns and bad-input shapes (README, "API"). */
+export type Facts = Record<string, unknown>;
+"#;
+
+impl HostError for serde_wasm_bindgen::Error {
+    fn syntax(&self) -> Option<(usize, usize)> {
+        None
     }
-    // Refuse oversized text before it is copied into linear memory, which never shrinks.
-    // A UTF-16 length never exceeds the UTF-8 byte count, so nothing acceptable is refused.
-    if text.length() as usize > max {
-        return Err(format!("{what}: more than {max} bytes exceed the limit of {max}"));
+
+    fn message(&self) -> String {
+        let text = self.to_string();
+        match text.strip_prefix("Error: ") {
+            Some(m) => m.to_string(),
+            None => text,
+        }
     }
-    text.as_string().ok_or_else(|| format!("{what}: not a JSON value"))
 }
 
-/// The `message` of a thrown JS error, if it has one.
-fn message_of(e: &JsValue) -> String {
-    js_sys::Reflect::get(e, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_default()
+/// Reads a document from a JS value.
+fn from_js<T: for<'de> Deserialize<'de>>(v: &JsValue, what: &'static str) -> Result<T, InputError> {
+    document::read(what, true, |cx| T::deserialize(cx.root(serde_wasm_bindgen::Deserializer::from(v.clone()))))
 }
 
-/// An answer as plain JS objects: its JSON text through the engine's own
-/// `JSON.parse`, which builds objects much faster than one boundary call per field.
-fn parsed(text: &str) -> JsValue {
-    js_sys::JSON::parse(text).unwrap_or(JsValue::NULL)
+/// Reads and checks the stored rows from a JS value.
+fn state_js(v: &JsValue) -> Result<crate::State, InputError> {
+    from_js::<input::Rows>(v, "state")?.check()
+}
+
+/// An answer as plain JS objects (serde-wasm-bindgen's JSON-compatible serializer).
+fn to_js(v: &impl Serialize) -> JsValue {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL)
+}
+
+/// A document given as bytes: UTF-8 within its limit, or the refusal.
+fn text<'a>(bytes: &'a [u8], what: &'static str, max: usize) -> Result<&'a str, InputError> {
+    if bytes.len() > max {
+        return Err(InputError::too_large(what, bytes.len(), max));
+    }
+    std::str::from_utf8(bytes)
+        .map_err(|e| InputError::shape(format!("{what}: not UTF-8 (at byte {})", e.valid_up_to())))
+}
+
+/// `now` from JS: whole seconds in 0..2^53−1.
+fn seconds(now: f64) -> Result<i64, Outcome> {
+    if now.fract() == 0.0 && (0.0..=input::MAX_SAFE_INT as f64).contains(&now) {
+        Ok(now as i64)
+    } else {
+        Err(Outcome::bad_input(format!("now: {now} is out of range 0..{}", input::MAX_SAFE_INT)))
+    }
 }
 
 /// Decides a request: `evaluate(request, state) -> Outcome`.
-#[wasm_bindgen(js_name = evaluate)]
-pub fn evaluate_js(request: JsValue, state: JsValue) -> JsValue {
-    let outcome = js_text(&request, "request", input::MAX_REQUEST_BYTES)
-        .and_then(|r| Ok((r, js_text(&state, "state", input::MAX_DOCUMENT_BYTES)?)))
-        .map_or_else(Outcome::bad_input, |(r, s)| crate::evaluate_text(&r, &s));
-    parsed(&outcome.to_json())
+#[wasm_bindgen(js_name = evaluate, unchecked_return_type = "Outcome")]
+pub fn evaluate_js(
+    #[wasm_bindgen(unchecked_param_type = "Request")] request: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "State")] state: JsValue,
+) -> JsValue {
+    let outcome = from_js::<crate::Request>(&request, "request")
+        .and_then(|r| Ok((r, state_js(&state)?)))
+        .map_or_else(Outcome::bad_input, |(r, st)| crate::decide(&r, &st));
+    to_js(&outcome)
+}
+
+/// `evaluate` over the UTF-8 bytes of the request and state JSON: the outcome's JSON.
+#[wasm_bindgen(js_name = evaluateJson)]
+pub fn evaluate_json_js(request: &[u8], state: &[u8]) -> String {
+    text(request, "request", input::MAX_REQUEST_BYTES)
+        .and_then(|r| Ok((r, text(state, "state", input::MAX_DOCUMENT_BYTES)?)))
+        .map_or_else(|e| Outcome::bad_input(e).to_json(), |(r, s)| crate::evaluate_json(r, s))
+}
+
+/// Applies mutations to a copy of the state: the new state, or a bad-input Outcome.
+#[wasm_bindgen(js_name = apply, unchecked_return_type = "State | Outcome")]
+pub fn apply_js(
+    #[wasm_bindgen(unchecked_param_type = "State")] state: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Mutation[]")] mutations: JsValue,
+) -> JsValue {
+    let result = from_js::<Tree>(&state, "state")
+        .and_then(|s| Ok((s, from_js::<Tree>(&mutations, "mutations")?)))
+        .map_err(Outcome::bad_input)
+        .and_then(|(s, m)| crate::apply(&s.0, &m.0));
+    match result {
+        Ok(v) => to_js(&v),
+        Err(o) => to_js(&o),
+    }
+}
+
+/// `apply` over the UTF-8 bytes of the state and mutations JSON.
+#[wasm_bindgen(js_name = applyJson)]
+pub fn apply_json_js(state: &[u8], mutations: &[u8]) -> String {
+    text(state, "state", input::MAX_DOCUMENT_BYTES)
+        .and_then(|s| Ok((s, text(mutations, "mutations", input::MAX_DOCUMENT_BYTES)?)))
+        .map_or_else(|e| Outcome::bad_input(e).to_json(), |(s, m)| crate::apply_json(s, m))
+}
+
+/// The OCS v2 envelope the server would send for an outcome.
+#[wasm_bindgen(js_name = ocs, unchecked_return_type = "OcsEnvelope")]
+pub fn ocs_js(#[wasm_bindgen(unchecked_param_type = "Outcome")] outcome: JsValue) -> JsValue {
+    let envelope = match from_js::<Tree>(&outcome, "outcome") {
+        Ok(v) => crate::ocs(&v.0),
+        Err(e) => crate::bad_input_envelope(e),
+    };
+    to_js(&envelope)
+}
+
+/// `ocs` over the UTF-8 bytes of the outcome JSON.
+#[wasm_bindgen(js_name = ocsJson)]
+pub fn ocs_json_js(outcome: &[u8]) -> String {
+    match text(outcome, "outcome", input::MAX_DOCUMENT_BYTES) {
+        Ok(o) => crate::ocs_json(o),
+        Err(e) => crate::bad_input_envelope(e).to_string(),
+    }
+}
+
+/// For the caller, every call action with the status and reason the server would answer
+/// at `now` (unix seconds), or a bad-input Outcome.
+#[wasm_bindgen(js_name = allowedActions, unchecked_return_type = "AllowedActions")]
+pub fn allowed_actions_js(
+    #[wasm_bindgen(unchecked_param_type = "State")] state: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Actor")] actor: JsValue,
+    now: f64,
+    #[wasm_bindgen(unchecked_param_type = "AllowedActionsOptions | null | undefined")] options: JsValue,
+) -> JsValue {
+    let answer = seconds(now).and_then(|now| {
+        let options = from_js::<Tree>(&options, "options").map_err(Outcome::bad_input)?.0;
+        let actor = from_js::<Tree>(&actor, "actor").map_err(Outcome::bad_input)?.0;
+        let actor = document::value(&actor, "actor").map_err(Outcome::bad_input)?;
+        let st = state_js(&state).map_err(Outcome::bad_input)?;
+        crate::actions::allowed_actions(&st, &actor, now, &options).map_err(Outcome::bad_input)
+    });
+    match answer {
+        Ok(a) => to_js(&a),
+        Err(o) => to_js(&o),
+    }
+}
+
+/// `allowedActions` over UTF-8 JSON bytes (`options` may be empty: defaults).
+#[wasm_bindgen(js_name = allowedActionsJson)]
+pub fn allowed_actions_json_js(state: &[u8], actor: &[u8], now: f64, options: &[u8]) -> String {
+    let docs = text(state, "state", input::MAX_DOCUMENT_BYTES).and_then(|s| {
+        Ok((s, text(actor, "actor", input::MAX_REQUEST_BYTES)?, text(options, "options", input::MAX_REQUEST_BYTES)?))
+    });
+    match (docs, seconds(now)) {
+        (Err(e), _) => Outcome::bad_input(e).to_json(),
+        (_, Err(o)) => o.to_json(),
+        (Ok((s, a, o)), Ok(now)) => crate::allowed_actions_json(s, a, now, o),
+    }
+}
+
+/// `{ status, reason, explanation }`: a stable English sentence for an outcome's reason.
+#[wasm_bindgen(js_name = explain, unchecked_return_type = "Explanation")]
+pub fn explain_js(#[wasm_bindgen(unchecked_param_type = "Outcome")] outcome: JsValue) -> JsValue {
+    let explained = match from_js::<Tree>(&outcome, "outcome") {
+        Ok(v) => crate::explain(&v.0),
+        Err(e) => crate::explain(&Outcome::bad_input(e).to_value()),
+    };
+    to_js(&explained)
+}
+
+/// `explain` over the UTF-8 bytes of the outcome JSON.
+#[wasm_bindgen(js_name = explainJson)]
+pub fn explain_json_js(outcome: &[u8]) -> String {
+    match text(outcome, "outcome", input::MAX_DOCUMENT_BYTES) {
+        Ok(o) => crate::explain_json(o),
+        Err(e) => crate::explain(&Outcome::bad_input(e).to_value()).to_string(),
+    }
 }
 
 /// `{ crate, version, talkApi, serverParity, abi }`.
-#[wasm_bindgen(js_name = version)]
+#[wasm_bindgen(js_name = version, unchecked_return_type = "Version")]
 pub fn version_js() -> JsValue {
-    parsed(&crate::version().to_string())
+    to_js(&crate::version())
+}
+
+/// `version` as JSON text.
+#[wasm_bindgen(js_name = versionJson)]
+pub fn version_json_js() -> String {
+    crate::version().to_string()
+}
+
+/// The reason codes, limits, writable columns and bad-input shapes every host copies.
+#[wasm_bindgen(js_name = facts, unchecked_return_type = "Facts")]
+pub fn facts_js() -> JsValue {
+    to_js(&crate::facts())
+}
+
+/// `facts` as JSON text.
+#[wasm_bindgen(js_name = factsJson)]
+pub fn facts_json_js() -> String {
+    crate::facts().to_string()
 }
 
 // ---- C ABI ----

@@ -45,7 +45,15 @@ function input(n) {
 function work(fn) {
 	const counts = { callbacks: 0, moduleCalls: 0, moduleChars: 0 };
 	const saved = METHODS.map((m) => Array.prototype[m]);
-	const encodeInto = TextEncoder.prototype.encodeInto;
+	// Text crosses into the module as TextEncoder output (js/index.mjs encodes each document).
+	const { encode, encodeInto } = TextEncoder.prototype;
+	const count = (source) => {
+		// The state is the first and largest document of each call.
+		if (source.length > 1000) {
+			counts.moduleCalls += 1;
+		}
+		counts.moduleChars += source.length;
+	};
 	METHODS.forEach((m, k) => {
 		const original = saved[k];
 		Array.prototype[m] = function counted(callback, ...rest) {
@@ -58,13 +66,13 @@ function work(fn) {
 			}, ...rest);
 		};
 	});
-	TextEncoder.prototype.encodeInto = function countedEncode(source, destination) {
-		// The state is the first and largest document of each call.
-		if (source.length > 1000) {
-			counts.moduleCalls += 1;
-		}
-		counts.moduleChars += source.length;
+	TextEncoder.prototype.encodeInto = function countedEncodeInto(source, destination) {
+		count(source);
 		return encodeInto.call(this, source, destination);
+	};
+	TextEncoder.prototype.encode = function countedEncode(source) {
+		count(source);
+		return encode.call(this, source);
 	};
 	try {
 		fn();
@@ -73,6 +81,7 @@ function work(fn) {
 			Array.prototype[m] = saved[k];
 		});
 		TextEncoder.prototype.encodeInto = encodeInto;
+		TextEncoder.prototype.encode = encode;
 	}
 	return counts;
 }
