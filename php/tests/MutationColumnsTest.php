@@ -5,13 +5,15 @@ declare(strict_types=1);
 namespace OCA\TalkCallRules\Tests;
 
 use OCA\TalkCallRules\CallRules;
+use OCA\TalkCallRules\Facts;
 use OCA\TalkCallRules\Storage\Columns;
 use PHPUnit\Framework\TestCase;
 
 /**
  * The engine's `apply` and MutationWriter take the same mutations: the module's table of writable
- * columns (facts()['columns'], src/apply.rs) lists exactly the fields Columns writes, with the same
- * types and nullability, and every value the module takes the writer binds.
+ * columns (facts()['columns'], src/apply.rs, generated into Facts::COLUMNS) lists exactly the fields
+ * Columns writes, in the same order, with the same types and nullability, and every value the
+ * module takes the writer binds within what the column holds.
  */
 final class MutationColumnsTest extends TestCase
 {
@@ -53,6 +55,48 @@ final class MutationColumnsTest extends TestCase
                 }
                 if ($kind === Columns::DATETIME || $kind === Columns::UNIX_OR_ZERO) {
                     self::assertSame(0, $c['min'], "{$table}.{$field}: unix seconds");
+                }
+            }
+        }
+    }
+
+    public function testColumnsWritesTheGeneratedFieldsInTheirOrder(): void
+    {
+        self::assertSame(array_keys(Facts::COLUMNS), array_values(Columns::STATE_TABLES));
+        foreach (Columns::STATE_TABLES as $talkTable => $table) {
+            self::assertSame(array_keys(Facts::COLUMNS[$table]['columns']), array_keys(Columns::fields($talkTable)), $table);
+            self::assertSame(self::TABLES[$table], [Facts::COLUMNS[$table]['op'], $talkTable]);
+        }
+    }
+
+    /** Integer ranges: the engine's, within what the column holds on every database. */
+    public function testRangesAreTheEnginesWithinTheColumns(): void
+    {
+        $int32 = [-2147483648, 2147483647];
+        $expected = [
+            [Columns::ROOMS, 'type', [1, 6]],
+            [Columns::ROOMS, 'breakoutRoomMode', [0, 3]],
+            [Columns::ROOMS, 'callFlag', $int32],
+            [Columns::ROOMS, 'lobbyTimer', [0, Columns::DATETIME_MAX]],
+            [Columns::ROOMS, 'activeGuests', [0, 2147483647]],
+            [Columns::ATTENDEES, 'lastJoinedCall', [0, 2147483647]],
+            [Columns::ATTENDEES, 'notificationCalls', [0, 1]],
+            [Columns::SESSIONS, 'lastPing', [0, 2147483647]],
+        ];
+        foreach ($expected as [$talkTable, $field, $range]) {
+            self::assertSame($range, Columns::field($talkTable, $field)[3] ?? null, "{$talkTable}.{$field}");
+        }
+        foreach (Columns::STATE_TABLES as $talkTable => $table) {
+            foreach (Facts::COLUMNS[$table]['columns'] as $field => $c) {
+                $spec = Columns::field($talkTable, $field);
+                self::assertNotNull($spec, "{$table}.{$field}");
+                if ($c['type'] === 'int') {
+                    [$min, $max] = $spec[3];
+                    self::assertGreaterThanOrEqual($c['min'], $min, "{$table}.{$field}");
+                    self::assertLessThanOrEqual($c['max'], $max, "{$table}.{$field}");
+                    self::assertGreaterThanOrEqual($int32[0], $min, "{$table}.{$field}");
+                } else {
+                    self::assertArrayNotHasKey(3, $spec, "{$table}.{$field}");
                 }
             }
         }

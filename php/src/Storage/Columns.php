@@ -4,12 +4,16 @@ declare(strict_types=1);
 
 namespace OCA\TalkCallRules\Storage;
 
+use OCA\TalkCallRules\Facts;
+
 /**
  * The one map between the State's camelCase fields and the columns of Talk's tables
  * (spreed's migrations: `talk_rooms`, `talk_attendees`, `talk_sessions`), with the
  * conversion each column needs. StateLoader reads with it and MutationWriter writes
  * with it, so a field read is always written back to the same column the same way.
- * Column names in SQL only ever come from here, never from a caller.
+ * Column names in SQL only ever come from here, never from a caller. The writable fields
+ * are the engine's (Facts::COLUMNS, generated from src/apply.rs; MutationColumnsTest checks
+ * that they are the same, in the same order), and so are the ranges of their values.
  *
  * @internal
  */
@@ -30,6 +34,9 @@ final class Columns
     public const ATTENDEES = 'talk_attendees';
     public const SESSIONS = 'talk_sessions';
 
+    /** Talk's table => the State's (the keys of Facts::COLUMNS). */
+    public const STATE_TABLES = [self::ROOMS => 'room', self::ATTENDEES => 'attendees', self::SESSIONS => 'sessions'];
+
     /** Largest signed 32-bit integer: INTEGER columns on every database (PostgreSQL has no unsigned). */
     private const INT32_MAX = 2147483647;
     private const INT32 = [-2147483648, self::INT32_MAX];
@@ -37,62 +44,88 @@ final class Columns
     public const DATETIME_MAX = 253402300799;
 
     /**
-     * Writable fields of each table: field => [column, kind, default, [min, max]].
+     * What a column of each integer kind holds on every database: INTEGER is signed 32-bit
+     * (PostgreSQL has no unsigned), so unix seconds in one stop at 2^31 - 1; datetimes stop
+     * at the year 9999.
+     */
+    private const STORABLE = [
+        self::INT => self::INT32,
+        self::DATETIME => [0, self::DATETIME_MAX],
+        self::UNIX_OR_ZERO => [0, self::INT32_MAX],
+    ];
+
+    /**
+     * Writable fields of each table, in the engine's order: field => [column, kind, default].
      * Identifiers (token, attendee id and actor, session id and attendee) are read
      * separately and are never written: a mutation cannot move a row.
-     *
-     * The ranges are the values the engine's State takes (src/input.rs: enum-like columns
-     * hold only the values the server stores, bit masks are signed 32-bit) and the column can
-     * hold on every database, so what MutationWriter writes, StateLoader and the rules read
-     * back. Unix seconds in INTEGER columns stop at 2^31 - 1 (PostgreSQL's INTEGER);
-     * datetimes at the year 9999.
      */
     private const FIELDS = [
         self::ROOMS => [
-            'type' => ['type', self::INT, 0, [1, 6]],
-            'readOnly' => ['read_only', self::INT, 0, [0, 1]],
-            'listable' => ['listable', self::INT, 0, [0, 2]],
-            'lobbyState' => ['lobby_state', self::INT, 0, [0, 1]],
-            'lobbyTimer' => ['lobby_timer', self::DATETIME, null, [0, self::DATETIME_MAX]],
+            'type' => ['type', self::INT, 0],
+            'readOnly' => ['read_only', self::INT, 0],
+            'listable' => ['listable', self::INT, 0],
+            'lobbyState' => ['lobby_state', self::INT, 0],
+            'lobbyTimer' => ['lobby_timer', self::DATETIME, null],
             'objectType' => ['object_type', self::TEXT_OR_EMPTY, ''],
-            'callFlag' => ['call_flag', self::INT, 0, self::INT32],
-            'activeSince' => ['active_since', self::DATETIME, null, [0, self::DATETIME_MAX]],
-            'activeGuests' => ['active_guests', self::INT, 0, [0, self::INT32_MAX]],
-            'defaultPermissions' => ['default_permissions', self::INT, 0, self::INT32],
-            'callPermissions' => ['call_permissions', self::INT, 0, self::INT32],
-            'recordingConsent' => ['recording_consent', self::INT, 0, [0, 2]],
-            'callRecording' => ['call_recording', self::INT, 0, [0, 5]],
-            'breakoutRoomMode' => ['breakout_room_mode', self::INT, 0, [0, 3]],
-            'breakoutRoomStatus' => ['breakout_room_status', self::INT, 0, [0, 2]],
+            'callFlag' => ['call_flag', self::INT, 0],
+            'activeSince' => ['active_since', self::DATETIME, null],
+            'activeGuests' => ['active_guests', self::INT, 0],
+            'defaultPermissions' => ['default_permissions', self::INT, 0],
+            'callPermissions' => ['call_permissions', self::INT, 0],
+            'recordingConsent' => ['recording_consent', self::INT, 0],
+            'callRecording' => ['call_recording', self::INT, 0],
+            'breakoutRoomMode' => ['breakout_room_mode', self::INT, 0],
+            'breakoutRoomStatus' => ['breakout_room_status', self::INT, 0],
         ],
         self::ATTENDEES => [
             'displayName' => ['display_name', self::TEXT_OR_EMPTY, ''],
-            'participantType' => ['participant_type', self::INT, 0, [1, 6]],
-            'permissions' => ['permissions', self::INT, 0, self::INT32],
-            'lastJoinedCall' => ['last_joined_call', self::UNIX_OR_ZERO, null, [0, self::INT32_MAX]],
-            'notificationCalls' => ['notification_calls', self::INT, 1, [0, 1]],
+            'participantType' => ['participant_type', self::INT, 0],
+            'permissions' => ['permissions', self::INT, 0],
+            'lastJoinedCall' => ['last_joined_call', self::UNIX_OR_ZERO, null],
+            'notificationCalls' => ['notification_calls', self::INT, 1],
             'phoneNumber' => ['phone_number', self::TEXT, null],
             'callId' => ['call_id', self::TEXT, null],
         ],
         self::SESSIONS => [
-            'inCall' => ['in_call', self::INT, 0, self::INT32],
-            'lastPing' => ['last_ping', self::INT, 0, [0, self::INT32_MAX]],
+            'inCall' => ['in_call', self::INT, 0],
+            'lastPing' => ['last_ping', self::INT, 0],
         ],
     ];
 
     /** The datetime text every database Nextcloud supports gives back (fractions tolerated). */
     private const DATETIME_TEXT = '/^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?$/';
 
-    /** @return array<string, array{0:string,1:string,2:mixed}> field => [column, kind, default] */
+    /** @return array<string, array{0:string,1:string,2:mixed,3?:array{int,int}}> field => [column, kind, default, range] (see field()) */
     public static function fields(string $table): array
     {
-        return self::FIELDS[$table];
+        $out = [];
+        foreach (self::FIELDS[$table] as $field => $_) {
+            $out[$field] = self::field($table, $field);
+        }
+        return $out;
     }
 
-    /** @return array{0:string,1:string,2:mixed,3?:array{int,int}}|null [column, kind, default, range] of a writable field */
+    /**
+     * [column, kind, default, range] of a writable field. The range of an integer field is the
+     * values the engine's State takes (Facts::COLUMNS: enum-like columns hold only the values the
+     * server stores, bit masks are signed 32-bit) that the column can hold on every database
+     * (STORABLE), so what MutationWriter writes, StateLoader and the rules read back.
+     *
+     * @return array{0:string,1:string,2:mixed,3?:array{int,int}}|null
+     */
     public static function field(string $table, string $field): ?array
     {
-        return self::FIELDS[$table][$field] ?? null;
+        $spec = self::FIELDS[$table][$field] ?? null;
+        if ($spec === null || !isset(self::STORABLE[$spec[1]])) {
+            return $spec;
+        }
+        $engine = Facts::COLUMNS[self::STATE_TABLES[$table]]['columns'][$field] ?? null;
+        if (!isset($engine['min'], $engine['max'])) {
+            throw new \LogicException("talk-call-rules storage: {$table}.{$field} is not an integer column the engine writes (Facts::COLUMNS)");
+        }
+        [$min, $max] = self::STORABLE[$spec[1]];
+        $spec[] = [max($min, $engine['min']), min($max, $engine['max'])];
+        return $spec;
     }
 
     /** Table prefixes are identifiers in SQL: only letters, digits and underscores pass. */
