@@ -400,6 +400,12 @@ export interface CallerInfo {
 	participantType: ParticipantType;
 	/** Effective permissions (moderators 254; else attendee, call, conversation, app default). */
 	permissions: Permissions;
+	/**
+	 * Whether a join of theirs may start the call (`canStartCall` of Talk's conversation API:
+	 * `start_calls`, CALL_START, the participant and conversation types), whatever else would
+	 * refuse the join now.
+	 */
+	canStartCall: boolean;
 	sessionId: string | null;
 	inCall: CallFlags | null;
 }
@@ -894,7 +900,11 @@ export interface TalkRequest {
 
 export declare const TALK_HIDDEN: readonly TalkHidden[];
 
-/** The State, Actor and clock for the caller from what the frontend holds. Never throws for bad data. */
+/**
+ * The State, Actor and clock for the caller from what the frontend holds. Never throws for bad
+ * data; like the other functions it needs the module (`init`): it asks it which `start_calls`
+ * values give the caller the conversation's `canStartCall`.
+ */
 export declare function stateFromTalk(input: TalkInput): TalkView;
 /** `allowedActions` for the view's caller, each answer marked certain or not; bad-input Outcome on a bad view. */
 export declare function allowedActionsFromTalk(

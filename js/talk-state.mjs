@@ -17,7 +17,9 @@
 // which of those it cannot tell. For each such fact the answer is computed again in every
 // "world" that fact may be in — an answer is certain only when every world gives the same
 // status, reason and flags. The rules themselves are never re-implemented here: every world is
-// decided by the same module.
+// decided by the same module, and which start_calls values give the caller the conversation's
+// `canStartCall` is asked of it too (so `stateFromTalk` needs the module, like the answers). Talk's
+// constants come from ./facts.mjs, generated from the engine.
 //
 // What the view takes as given: the conversation's `sessionId` is the session the browser's
 // requests carry ("0": none). Talk 18 shows exactly that session in a room-list entry and in
@@ -41,7 +43,9 @@
 // Browser-safe, synchronous; nothing here reads a clock.
 
 import { allowedActionsJson, evaluateJson, isOutcome } from './index.mjs';
-import { LIMITS } from './facts.mjs';
+import {
+	LIMITS, SESSION_TIMEOUT, MODERATOR_TYPES, Permission, ParticipantType, RoomType, StartCalls, ActorType,
+} from './facts.mjs';
 
 /** What hidden data a decision may depend on (`dependsOn` entries). */
 export const TALK_HIDDEN = Object.freeze([
@@ -56,18 +60,12 @@ export const TALK_HIDDEN = Object.freeze([
 	'talk-allowed',
 ]);
 
-/** `Session::SESSION_TIMEOUT`: a session pinged within 30 s is fresh. */
-const SESSION_TIMEOUT = 30;
 /** Largest `clockSkew` accepted (one hour). */
 const MAX_SKEW = 3600;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
-const MODERATORS = new Set([1, 2, 6]);
-const GUESTS = new Set([4, 6]);
-const LOBBY_IGNORE = 8;
-const CALL_START = 2;
-const NOTE_TO_SELF = 6;
+const MODERATORS = new Set(MODERATOR_TYPES);
 /** The allowed group of a State in which Talk is disabled for the caller (no actor holds it). */
 const TALK_DISABLED = '(talk is disabled for this user)';
 
@@ -232,21 +230,30 @@ function bool(obj, key, at) {
 }
 
 /**
- * `Participant::canStartCall()` of Talk 18 for one start_calls value (spec §5.2), used only to
- * find which start_calls values agree with the conversation's `canStartCall`.
+ * For each start_calls value, whether the caller may start a call (`canStartCall`), as the module
+ * answers it (`caller.canStartCall` of allowedActions) on a State that holds only the
+ * conversation's type and the caller's row with the view's participant type and effective
+ * permissions (0: every level is 0, so the app default is 0 as well). Used only to find which
+ * start_calls values agree with the conversation's `canStartCall`.
+ * @returns {Map<number, boolean>}
  */
-function serverCanStartCall(startCalls, permissions, participantType, roomType) {
-	if (roomType === NOTE_TO_SELF || startCalls === 3 || !(permissions & CALL_START)) {
-		return false;
+function canStartCallBy(roomType, participantType, permissions) {
+	const attendees = [{ attendeeId: 1, actorType: ActorType.USERS, actorId: 'caller', participantType, permissions }];
+	const can = new Map();
+	for (const startCalls of Object.values(StartCalls)) {
+		const state = {
+			config: { startCalls, defaultPermissions: permissions === 0 ? 0 : null },
+			room: { token: 'caller00', type: roomType },
+			attendees,
+		};
+		const answer = JSON.parse(allowedActionsJson(JSON.stringify(state), '{"userId":"caller"}', 0, '{"brief":true}'));
+		const value = answer !== null && typeof answer === 'object' && answer.caller ? answer.caller.canStartCall : undefined;
+		if (typeof value !== 'boolean') {
+			throw new Error(`talk-call-rules: the module answered no caller.canStartCall (${describe(answer && answer.reason)})`);
+		}
+		can.set(startCalls, value);
 	}
-	const moderator = MODERATORS.has(participantType);
-	if (startCalls === 0) {
-		return true;
-	}
-	if (startCalls === 1) {
-		return !GUESTS.has(participantType) || moderator;
-	}
-	return startCalls === 2 && moderator;
+	return can;
 }
 
 /**
@@ -494,7 +501,7 @@ function build(input) {
 	const token = string(c, 'token', at, { nonEmpty: true });
 	const type = int(c, 'type', at, { min: 1, max: 6 });
 	const attendeeId = int(c, 'attendeeId', at, { fallback: 0 });
-	const participantType = int(c, 'participantType', at, { min: 1, max: 6, fallback: 4 });
+	const participantType = int(c, 'participantType', at, { min: 1, max: 6, fallback: ParticipantType.GUEST });
 	const permissions = int(c, 'permissions', at, { min: INT32_MIN, max: INT32_MAX, fallback: 0 });
 	const lobbyState = int(c, 'lobbyState', at, { max: 1, fallback: 0 });
 	const lobbyTimer = int(c, 'lobbyTimer', at, { fallback: 0 });
@@ -502,7 +509,7 @@ function build(input) {
 	const isParticipant = attendeeId > 0;
 	// A non-moderator without LOBBY_IGNORE in an active lobby gets a reduced conversation
 	// (no `canStartCall`, `hasCall` false) and no participant list.
-	const lobbyBlocked = isParticipant && lobbyState === 1 && !moderator && !(permissions & LOBBY_IGNORE);
+	const lobbyBlocked = isParticipant && lobbyState === 1 && !moderator && !(permissions & Permission.LOBBY_IGNORE);
 	// The session of THIS browser in the conversation, or "0": a room-list entry (`GET /room`)
 	// and `GET /room/{token}` both join only the session the browser's cookie names, and only when it
 	// belongs to the caller's row (`Manager::getRoomsForActor` / `getRoomForUserByToken` cache that
@@ -567,21 +574,23 @@ function build(input) {
 	const enabled = typeof caps.call.enabled === 'boolean' ? caps.call.enabled : null;
 	const informative = isParticipant && !lobbyBlocked && canStartCall !== null;
 	const classes = new Map();
-	for (const s of [0, 1, 2, 3]) {
-		if (enabled !== null && enabled !== (s !== 3)) {
+	const canStart = isParticipant ? canStartCallBy(type, participantType, permissions) : null;
+	for (const s of Object.values(StartCalls)) {
+		const disabled = s === StartCalls.NO_ONE;
+		if (enabled !== null && enabled === disabled) {
 			continue;
 		}
-		const can = serverCanStartCall(s, moderator ? 254 : permissions, participantType, type);
+		const can = isParticipant ? canStart.get(s) : '';
 		if (informative && can !== canStartCall) {
 			continue;
 		}
-		const key = `${s === 3}:${isParticipant ? can : ''}`;
+		const key = `${disabled}:${can}`;
 		if (!classes.has(key)) {
 			classes.set(key, s);
 		}
 	}
 	// An inconsistent view (e.g. canStartCall true with calls disabled) keeps the capabilities' word.
-	const startCalls = classes.size > 0 ? [...classes.values()] : [enabled === false ? 3 : 0];
+	const startCalls = classes.size > 0 ? [...classes.values()] : [enabled === false ? StartCalls.NO_ONE : StartCalls.EVERYONE];
 	if (startCalls.length > 1) {
 		hidden.add('start-calls');
 	}
@@ -647,7 +656,7 @@ function build(input) {
 					callId: e.callId === '' ? null : e.callId,
 				}));
 			addSessions(e, e.sessionIds, false);
-			if (e.actorType === 'users') {
+			if (e.actorType === ActorType.USERS) {
 				// Ring targets. An empty `sessionIds` means no session at all; a listed session in the
 				// call is real; otherwise a session idle > 100 s, left out of the list, may be flagged.
 				targetsInCall[e.attendeeId] = e.inCall !== 0 ? true : e.sessionIds.length === 0 ? false : null;
@@ -692,8 +701,8 @@ function build(input) {
 
 	// The conversation was rendered for this caller, so it is visible to them; a logged-in caller
 	// whose cookie session belongs to a row that is not their user row keeps that visibility.
-	if (isParticipant && type !== 3 && uid !== null
-		&& !attendees.some((a) => a.actorType === 'users' && a.actorId === uid)) {
+	if (isParticipant && type !== RoomType.PUBLIC && uid !== null
+		&& !attendees.some((a) => a.actorType === ActorType.USERS && a.actorId === uid)) {
 		room.listable = 2;
 	}
 
@@ -1240,7 +1249,7 @@ function worldOf(ctx, dims, w) {
 			} else {
 				// Somebody the view does not show is in the call with a fresh ping.
 				const id = ctx.nextId();
-				o.add.attendees.push(attendeeRow(id, 'guests', 'hidden-attendee', '', 4, 0, { notificationCalls: 0 }));
+				o.add.attendees.push(attendeeRow(id, ActorType.GUESTS, 'hidden-attendee', '', ParticipantType.GUEST, 0, { notificationCalls: 0 }));
 				o.add.sessions.push({ sessionId: freeSessionId('hidden-fresh-session'), attendeeId: id, inCall: 1, lastPing: v.now + skew });
 			}
 		} else if (d.name === 'targets') {
@@ -1547,8 +1556,8 @@ function unlistedTarget(v, path) {
 		return null;
 	}
 	const here = (actorType, inCall) => (add, freeSessionId) => {
-		add.attendees.push(attendeeRow(id, actorType, `hidden-${actorType}`, '', 3, 0,
-			actorType === 'phones' ? { phoneNumber: '' } : {}));
+		add.attendees.push(attendeeRow(id, actorType, `hidden-${actorType}`, '', ParticipantType.USER, 0,
+			actorType === ActorType.PHONES ? { phoneNumber: '' } : {}));
 		if (inCall) {
 			add.sessions.push({ sessionId: freeSessionId(`hidden-idle-session-${id}`), attendeeId: id, inCall: 1, lastPing: 0 });
 		}
@@ -1556,7 +1565,8 @@ function unlistedTarget(v, path) {
 	const elsewhere = (actorType) => (add) => add.foreignAttendees.push({ attendeeId: id, actorType });
 	// Not listed: no row; a row of another conversation (a user or not); or a row of this one the
 	// list leaves out (a user without a display name, with or without a session in the call; a phone).
-	const values = [null, elsewhere('users'), elsewhere('groups'), here('users', false), here('users', true), here('phones', false)];
+	const { USERS, GROUPS, PHONES } = ActorType;
+	const values = [null, elsewhere(USERS), elsewhere(GROUPS), here(USERS, false), here(USERS, true), here(PHONES, false)];
 	return { name: 'target', causes: ['target-attendee'], values };
 }
 

@@ -56,7 +56,8 @@ pub struct Entry {
     pub attendee_id: Option<i64>,
 }
 
-/// The caller as the engine resolves it (spec §1.3) and their effective permissions.
+/// The caller as the engine resolves it (spec §1.3), their effective permissions and whether
+/// they may start a call.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallerInfo {
@@ -65,6 +66,9 @@ pub struct CallerInfo {
     pub actor_id: String,
     pub participant_type: i64,
     pub permissions: i64,
+    /// `canStartCall` of Talk's conversation API for this participant (spec §5.2): whether a
+    /// join of theirs may start the call, whatever else would refuse the join now.
+    pub can_start_call: bool,
     pub session_id: Option<String>,
     pub in_call: Option<i64>,
 }
@@ -176,6 +180,7 @@ fn caller_info(st: &State, caller: Option<(usize, Option<usize>)>) -> Option<Cal
         actor_id: at.actor_id.clone(),
         participant_type: at.participant_type as i64,
         permissions: crate::permissions::effective(&st.config, &st.room, at).column(),
+        can_start_call: crate::permissions::can_start_call(&st.config, &st.room, at),
         session_id: session.map(|s| s.session_id.clone()),
         in_call: session.map(|s| s.in_call.column()),
     })
@@ -276,10 +281,12 @@ mod tests {
         let Some(Value::Array(dial)) = map.get("dialOut") else { panic!() };
         assert_eq!(dial[0].get("attendeeId").unwrap().to_string(), "3");
         assert_eq!(field(&["caller", "permissions"]), "17");
+        assert_eq!(field(&["caller", "canStartCall"]), "false", "17 lacks CALL_START");
         let moderator =
             crate::allowed_actions(&state, &parse(r#"{"userId":"mod"}"#).unwrap(), 100, &Value::Null).unwrap();
         assert_eq!(moderator.get("join").unwrap().get("reason").unwrap().to_string(), "\"no-session\"");
         assert_eq!(moderator.get("caller").unwrap().get("sessionId").unwrap().to_string(), "null");
+        assert_eq!(moderator.get("caller").unwrap().get("canStartCall").unwrap().to_string(), "true");
         assert!(crate::allowed_actions(&state, &Value::from(1), 100, &Value::Null).is_err());
         let stranger =
             crate::allowed_actions(&state, &parse(r#"{"userId":"nobody"}"#).unwrap(), 100, &Value::Null).unwrap();
