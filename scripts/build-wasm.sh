@@ -36,7 +36,10 @@ verify_pkg() {
 cargo build --release --target "$TARGET" -p talk-call-rules --lib
 [[ -f "$CARGO_WASM" ]] || die "$CARGO_WASM was not produced"
 key="$(sha256sum "$CARGO_WASM" | cut -d' ' -f1) wasm-bindgen=$(wasm-bindgen --version | awk '{print $2}') wasm-opt=${WASM_OPT_FLAGS[*]}"
-if [[ -f "$STAMP" && -f "$PKG_WASM" && -f "$PKG_JS" && "$(cat "$STAMP")" == "$key" ]]; then
+# The stamp also records what this script wrote into pkg/: a pkg/ made by `wasm-pack build`
+# (not optimised, no __wbg_reset_state) from the same cargo output is built again.
+pkg_sums() { sha256sum "$PKG_WASM" "$PKG_JS" 2>/dev/null | cut -d' ' -f1 | tr '\n' ' '; }
+if [[ -f "$STAMP" && -f "$PKG_WASM" && -f "$PKG_JS" && "$(cat "$STAMP")" == "$key pkg=$(pkg_sums)" ]]; then
 	log "pkg/ is up to date"
 	exit 0
 fi
@@ -49,6 +52,6 @@ raw_bg=$(stat -c %s "$PKG_WASM")
 node_modules/.bin/wasm-opt "${WASM_OPT_FLAGS[@]}" "$PKG_WASM" -o "$PKG_WASM.opt"
 mv -f "$PKG_WASM.opt" "$PKG_WASM"
 verify_pkg
-printf '%s\n' "$key" >"$STAMP"
+printf '%s\n' "$key pkg=$(pkg_sums)" >"$STAMP"
 log "sizes: cargo $(stat -c %s "$CARGO_WASM") B -> wasm-bindgen $raw_bg B -> wasm-opt $(stat -c %s "$PKG_WASM") B" \
 	"($(gzip -9 -c "$PKG_WASM" | wc -c) B gzip -9); $(fmt_ms $(($(now_ms) - t0))) for bindgen+opt"

@@ -1,8 +1,10 @@
 //! The wasm-bindgen test suite, run in Node (tests/node.rs) and in headless
-//! Chromium (tests/web.rs): the wasm-bindgen `evaluate` (objects) and the C ABI
-//! every bridge calls, against the core's JSON functions (every request of the
-//! vectors as input), and hostile input. The vectors' expectations are judged
-//! once per host by `cargo xtask check`, not here.
+//! Chromium (tests/web.rs): the conformance vectors (public and ours) driven
+//! through the module's wasm-bindgen exports, once through the text exports
+//! (`evaluateJson`, `applyJson`) and once through the object exports
+//! (`evaluate`, `apply`: serde-wasm-bindgen), each judged by the one matcher
+//! (xtask's `check`); the object exports and the C ABI against the core's JSON
+//! functions for every request of the vectors; and hostile input.
 
 use js_sys::JSON;
 use serde_json::Value;
@@ -12,6 +14,46 @@ use wasm_bindgen_test::*;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/vectors.rs"));
+}
+
+/// The embedded vector files, read by the matcher's parser.
+fn vector_files() -> Vec<xtask::vectors::VectorFile> {
+    embedded::VECTORS.iter().map(|(name, text)| xtask::vectors::VectorFile::parse(name.to_string(), text)).collect()
+}
+
+/// Drives every vector through `bridge` and judges the transcript with the one matcher.
+fn judge(bridge: &xtask::native::Bridge) {
+    let files = vector_files();
+    let cases: usize = files.iter().map(|f| f.cases.as_ref().map_or(0, Vec::len)).sum();
+    assert!(files.iter().any(|f| f.name.starts_with("callapi-")), "public vectors not embedded");
+    let transcript = xtask::native::drive_with(bridge, &files);
+    let skips = xtask::vectors::parse_skips(include_str!("../vector-skips.json")).expect("the skip list");
+    let report = xtask::check::check(&files, &transcript, &skips);
+    assert_eq!(report.failed, 0, "{}: {}", bridge.host, report.render());
+    assert_eq!(report.passed + report.skipped, cases, "{}: {}", bridge.host, report.render());
+    assert!(report.passed > 150, "{}: only {} cases passed", bridge.host, report.passed);
+}
+
+/// Every vector through the text exports (`evaluateJson`, `applyJson`: UTF-8 bytes in, JSON out).
+#[wasm_bindgen_test]
+fn vectors_pass_through_the_text_exports() {
+    judge(&xtask::native::Bridge {
+        host: "wasm-bindgen text exports",
+        version: wasm::version_json_js(),
+        evaluate: &|r, s| wasm::evaluate_json_js(r.as_bytes(), s.as_bytes()),
+        apply: &|s, m| wasm::apply_json_js(s.as_bytes(), m.as_bytes()),
+    });
+}
+
+/// Every vector through the object exports (`evaluate`, `apply`: JS values through serde-wasm-bindgen).
+#[wasm_bindgen_test]
+fn vectors_pass_through_the_object_exports() {
+    judge(&xtask::native::Bridge {
+        host: "wasm-bindgen object exports",
+        version: text(&wasm::version_js()),
+        evaluate: &|r, s| text(&wasm::evaluate_js(js(r), js(s))),
+        apply: &|s, m| text(&wasm::apply_js(js(s), js(m))),
+    });
 }
 
 fn js(text: &str) -> JsValue {
@@ -33,8 +75,9 @@ fn deep_eq(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// JSON read by the matcher's parser (vector documents nest deeper than the engine reads).
 fn parse(text: &str) -> Value {
-    serde_json::from_str(text).expect("JSON")
+    xtask::json::parse(text).expect("JSON")
 }
 
 fn same(a: &str, b: &str) -> bool {
@@ -98,6 +141,23 @@ fn object_api_and_c_abi_agree_with_the_core() {
                 let applied = abi(&[&state, &muts], |l| wasm::tcr_apply(l[0], l[1]));
                 assert_eq!(applied, talk_call_rules::apply_json(&state, &muts));
                 assert_eq!(abi(&[&via_json], |l| wasm::tcr_ocs(l[0])), talk_call_rules::ocs_json(&via_json));
+                // The other exports, objects and text, answer what the core answers.
+                let core_ocs = talk_call_rules::ocs_json(&via_json);
+                assert_eq!(wasm::ocs_json_js(via_json.as_bytes()), core_ocs);
+                assert!(same(&text(&wasm::ocs_js(js(&via_json))), &core_ocs), "ocs {via_json}");
+                let core_explain = talk_call_rules::explain_json(&via_json);
+                assert_eq!(wasm::explain_json_js(via_json.as_bytes()), core_explain);
+                assert!(same(&text(&wasm::explain_js(js(&via_json))), &core_explain), "explain {via_json}");
+                let applied_objects = text(&wasm::apply_js(js(&state), js(&muts)));
+                assert!(same(&applied_objects, &applied), "apply {muts}");
+                let actor = parse(&request).get("actor").map_or("{}".to_string(), Value::to_string);
+                // (A request's own `now` may be bad input; the core's `now` is an integer.)
+                let now = parse(&request).get("now").and_then(Value::as_i64).filter(|n| *n >= 0).unwrap_or(0) as f64;
+                let core_actions = talk_call_rules::allowed_actions_json(&state, &actor, now as i64, "");
+                let actions = wasm::allowed_actions_json_js(state.as_bytes(), actor.as_bytes(), now, b"");
+                assert_eq!(actions, core_actions, "allowedActions {request}");
+                let actions_objects = text(&wasm::allowed_actions_js(js(&state), js(&actor), now, JsValue::UNDEFINED));
+                assert!(same(&actions_objects, &core_actions), "allowedActions objects {request}");
                 compared += 1;
             }
         }

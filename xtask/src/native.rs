@@ -12,15 +12,35 @@ use crate::transcript::{line, Transcript};
 use crate::vectors::{steps_of, VectorFile};
 use serde_json::{Map, Value};
 
-/// Runs every case of `files` and records what happened.
+/// How a host reaches the engine: `evaluate` and `apply` over JSON text, and the engine's version.
+pub struct Bridge<'a> {
+    pub host: &'a str,
+    pub version: String,
+    pub evaluate: &'a dyn Fn(&str, &str) -> String,
+    pub apply: &'a dyn Fn(&str, &str) -> String,
+}
+
+/// Runs every case of `files` through the Rust API and records what happened.
 pub fn drive(files: &[VectorFile]) -> Transcript {
+    let bridge = Bridge {
+        host: "native",
+        version: talk_call_rules::version().to_string(),
+        evaluate: &talk_call_rules::evaluate_json,
+        apply: &talk_call_rules::apply_json,
+    };
+    drive_with(&bridge, files)
+}
+
+/// Runs every case of `files` through `bridge` (the wasm-bindgen suite drives the module's
+/// exports with it) and records what happened.
+pub fn drive_with(bridge: &Bridge, files: &[VectorFile]) -> Transcript {
     let mut t = Transcript::default();
-    let version = json::parse(&talk_call_rules::version().to_string()).expect("the engine's version is JSON");
-    t.add(serde_json::json!({ "host": "native", "version": version })).expect("a header line");
+    let version = json::parse(&bridge.version).expect("the engine's version is JSON");
+    t.add(serde_json::json!({ "host": bridge.host, "version": version })).expect("a header line");
     for f in files {
         let Ok(cases) = &f.cases else { continue };
         for (index, case) in cases.iter().enumerate() {
-            for l in drive_case(&f.name, index, case) {
+            for l in drive_case(bridge, &f.name, index, case) {
                 t.add(l).expect("the driver writes well-formed lines");
             }
         }
@@ -42,7 +62,7 @@ fn is_outcome(v: &Value) -> bool {
     v.get("status").is_some_and(Value::is_number) && v.get("reason").is_some() && v.get("room").is_none()
 }
 
-fn drive_case(file: &str, index: usize, case: &Value) -> Vec<Value> {
+fn drive_case(bridge: &Bridge, file: &str, index: usize, case: &Value) -> Vec<Value> {
     let mut out = Vec::new();
     let (mut state, steps) = match (case.get("state"), steps_of(case)) {
         (Some(s), Ok(steps)) => (s.clone(), steps),
@@ -66,7 +86,7 @@ fn drive_case(file: &str, index: usize, case: &Value) -> Vec<Value> {
             break;
         };
         let state_text = state.to_string();
-        let answer = talk_call_rules::evaluate_json(&request.to_string(), &state_text);
+        let answer = (bridge.evaluate)(&request.to_string(), &state_text);
         let outcome = match json::parse(&answer) {
             Ok(o) => o,
             Err(e) => {
@@ -78,7 +98,7 @@ fn drive_case(file: &str, index: usize, case: &Value) -> Vec<Value> {
             Some(m @ Value::Array(_)) => m.clone(),
             _ => Value::Array(vec![]),
         };
-        let next = match json::parse(&talk_call_rules::apply_json(&state_text, &mutations.to_string())) {
+        let next = match json::parse(&(bridge.apply)(&state_text, &mutations.to_string())) {
             Ok(n) => n,
             Err(e) => {
                 out.push(with(at, "error", format!("apply answered something that is not JSON: {e}")));

@@ -23,13 +23,18 @@ pub struct VectorFile {
 
 impl VectorFile {
     pub fn read(path: &Path, name: String) -> VectorFile {
-        let cases = fs::read_to_string(path)
-            .map_err(|e| format!("cannot read: {e}"))
-            .and_then(|t| json::parse(&t).map_err(|e| format!("not JSON: {e}")))
-            .and_then(|v| match v {
-                Value::Array(c) => Ok(c),
-                _ => Err("a vector file is a JSON array of cases".to_string()),
-            });
+        match fs::read_to_string(path) {
+            Ok(text) => VectorFile::parse(name, &text),
+            Err(e) => VectorFile { name, cases: Err(format!("cannot read: {e}")) },
+        }
+    }
+
+    /// A vector file from its text (the wasm-bindgen suite embeds the files).
+    pub fn parse(name: String, text: &str) -> VectorFile {
+        let cases = json::parse(text).map_err(|e| format!("not JSON: {e}")).and_then(|v| match v {
+            Value::Array(c) => Ok(c),
+            _ => Err("a vector file is a JSON array of cases".to_string()),
+        });
         VectorFile { name, cases }
     }
 }
@@ -247,8 +252,13 @@ pub fn vendor(root: &Path, from: &Path) -> Result<usize, String> {
 pub fn skips(root: &Path) -> Result<Vec<crate::check::Skip>, String> {
     let path = root.join("tests/vector-skips.json");
     let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let Ok(Value::Array(items)) = json::parse(&text) else {
-        return Err(format!("{}: not a JSON array", path.display()));
+    parse_skips(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The skips of the text of tests/vector-skips.json.
+pub fn parse_skips(text: &str) -> Result<Vec<crate::check::Skip>, String> {
+    let Ok(Value::Array(items)) = json::parse(text) else {
+        return Err("not a JSON array".to_string());
     };
     items
         .iter()
@@ -256,7 +266,7 @@ pub fn skips(root: &Path) -> Result<Vec<crate::check::Skip>, String> {
             let s = |k: &str| i.get(k).and_then(Value::as_str).map(str::to_string);
             match (s("name"), s("reason")) {
                 (Some(name), Some(reason)) if !reason.is_empty() => Ok(crate::check::Skip { name, reason }),
-                _ => Err(format!("{}: every skip needs a name and the evidence (reason)", path.display())),
+                _ => Err("every skip needs a name and the evidence (reason)".to_string()),
             }
         })
         .collect()
