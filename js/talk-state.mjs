@@ -1544,13 +1544,31 @@ export function allowedActionsFromTalk(view, options) {
 }
 
 /** The attendee id a ring or dial-out path names, if the view does not list it. */
+/**
+ * The path as Nextcloud's router reads it (src/reading.rs): runs of `/` collapsed, the query and
+ * fragment cut, then percent-decoded once (`rawurldecode`; invalid escapes stay).
+ */
+function routingPath(path) {
+	const raw = path.replace(/\/{2,}/g, '/').split(/[?#]/, 1)[0];
+	return raw.replace(/%([0-9A-Fa-f]{2})/g, (_, h) => String.fromCharCode(Number.parseInt(h, 16)));
+}
+
+/**
+ * PHP's `(int)` of a route segment, for the ids a row can have (1 … 2^53 − 1): leading white
+ * space, then the numeric prefix, truncated ("12abc" → 12, "1e3" → 1000, "+7" → 7); NaN otherwise.
+ */
+function phpIntOf(segment) {
+	const m = /^[ \t\n\r\v\f]*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)/.exec(segment);
+	return m ? Math.trunc(Number(m[1])) : Number.NaN;
+}
+
 function unlistedTarget(v, path) {
-	const m = typeof path === 'string' ? /\/call\/[^/?#]+\/(ring|dialout)\/([^/?#]*)/.exec(path) : null;
+	const m = typeof path === 'string' ? /\/call\/[^/]+\/(ring|dialout)\/([^/]+)$/.exec(routingPath(path)) : null;
 	if (!m) {
 		return null;
 	}
 	// The server casts the segment like an int parameter; only a positive id can name a row.
-	const id = Number.parseInt(m[2], 10);
+	const id = phpIntOf(m[2]);
 	const attendees = isArray(v.state.attendees) ? v.state.attendees : [];
 	if (!Number.isSafeInteger(id) || id < 1 || attendees.some((a) => a.attendeeId === id)) {
 		return null;

@@ -434,6 +434,12 @@ test('stateFromTalk: a ring to an attendee id the list does not show depends on 
 	assert.equal(ring.reason, 'target-not-found');
 	assert.equal(ring.certain, false);
 	assert.deepEqual(ring.dependsOn, ['target-attendee']);
+	// The path is read as the router reads it (slashes collapsed, percent-decoded once, the id cast
+	// like PHP's (int)): these name attendee 42 too, and are just as uncertain.
+	for (const path of ['/call/abcd1234/ring/%2B42', '//call//abcd1234/ring/42?x=1', '/call/abcd1234/ring/42abc', '/call/ab%63d1234/ring/4.2e1']) {
+		const other = evaluateFromTalk(view, { method: 'POST', path });
+		assert.deepEqual([other.reason, other.certain, other.dependsOn], ['target-not-found', false, ['target-attendee']], path);
+	}
 	// The caller is in the call with a fresh ping: the call is certainly alive, so joining is certain.
 	const actions = allowedActionsFromTalk(view);
 	assert.equal(actions.join.certain, true);
