@@ -144,7 +144,8 @@ final class CallStore
     /** One attempt: begin, lock, load, evaluate, write, commit; rolled back when it throws. */
     private function attempt(string $token, array $request, bool $nested, int $attempt): array
     {
-        $this->begin($nested);
+        // Nextcloud's isolation for MySQL/MariaDB connections (theirs may be REPEATABLE READ).
+        $this->sql->begin($nested, self::SAVEPOINT, 'READ COMMITTED');
         try {
             $roomId = $token === '' ? null : $this->sql->lockRoom($this->prefix . Columns::ROOMS, $token);
             $state = $roomId === null ? null
@@ -155,10 +156,10 @@ final class CallStore
             if ($state !== null && $mutations !== []) {
                 $this->writer->apply($token, $mutations);
             }
-            $this->commit($nested);
+            $this->sql->commit($nested, self::SAVEPOINT);
             return $outcome;
         } catch (\Throwable $e) {
-            $this->rollBack($nested);
+            $this->sql->rollBack($nested, self::SAVEPOINT);
             throw $e;
         }
     }
@@ -185,54 +186,4 @@ final class CallStore
     }
 
     private const SAVEPOINT = 'talk_call_rules_store';
-
-    private function begin(bool $nested): void
-    {
-        if ($nested) {
-            $this->sql->control('SAVEPOINT ' . self::SAVEPOINT);
-            return;
-        }
-        if ($this->sql->driver() === 'mysql') {
-            // Applies to the next transaction only.
-            $this->sql->control('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
-        }
-        try {
-            $ok = $this->sql->pdo->beginTransaction();
-        } catch (\PDOException $e) {
-            throw new StorageException(StorageException::DATABASE, "could not begin a transaction: {$e->getMessage()}", null, $e);
-        }
-        if (!$ok) {
-            throw new StorageException(StorageException::DATABASE, 'could not begin a transaction');
-        }
-    }
-
-    private function commit(bool $nested): void
-    {
-        if ($nested) {
-            $this->sql->control('RELEASE SAVEPOINT ' . self::SAVEPOINT);
-            return;
-        }
-        try {
-            $ok = $this->sql->pdo->commit();
-        } catch (\PDOException $e) {
-            throw new StorageException(StorageException::DATABASE, "the commit failed: {$e->getMessage()}", null, $e);
-        }
-        if (!$ok) {
-            throw new StorageException(StorageException::DATABASE, 'the commit failed');
-        }
-    }
-
-    /** Undoes the attempt; its own failure is not reported over the one that caused it. */
-    private function rollBack(bool $nested): void
-    {
-        try {
-            if ($nested) {
-                $this->sql->control('ROLLBACK TO SAVEPOINT ' . self::SAVEPOINT);
-                $this->sql->control('RELEASE SAVEPOINT ' . self::SAVEPOINT);
-            } elseif ($this->sql->pdo->inTransaction()) {
-                $this->sql->pdo->rollBack();
-            }
-        } catch (\Throwable) {
-        }
-    }
 }

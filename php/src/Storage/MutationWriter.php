@@ -54,17 +54,17 @@ final class MutationWriter
         }
         $pdo = $this->sql->pdo;
         $nested = $pdo->inTransaction();
-        $this->begin($nested);
+        $this->sql->begin($nested, self::SAVEPOINT);
         try {
             $roomId = $this->roomId($token);
             foreach ($plan as $i => $step) {
                 $this->write($i, $step, $token, $roomId);
             }
         } catch (\Throwable $e) {
-            $this->rollBack($nested);
+            $this->sql->rollBack($nested, self::SAVEPOINT);
             throw $e instanceof StorageException ? $e : new StorageException(StorageException::DATABASE, $e->getMessage(), null, $e);
         }
-        $this->commit($nested);
+        $this->sql->commit($nested, self::SAVEPOINT);
         return count($plan);
     }
 
@@ -204,58 +204,6 @@ final class MutationWriter
             );
         } catch (StorageException $e) {
             throw new StorageException(StorageException::DATABASE, "mutations[{$i}] ({$step['op']}): {$e->getMessage()}; nothing was written", $i, $e);
-        }
-    }
-
-    private function begin(bool $nested): void
-    {
-        if ($nested) {
-            $this->sql->control('SAVEPOINT ' . self::SAVEPOINT);
-            return;
-        }
-        try {
-            $ok = $this->sql->pdo->beginTransaction();
-        } catch (\PDOException $e) {
-            throw new StorageException(StorageException::DATABASE, "could not begin a transaction: {$e->getMessage()}", null, $e);
-        }
-        if (!$ok) {
-            throw new StorageException(StorageException::DATABASE, 'could not begin a transaction');
-        }
-    }
-
-    private function commit(bool $nested): void
-    {
-        if ($nested) {
-            $this->sql->control('RELEASE SAVEPOINT ' . self::SAVEPOINT);
-            return;
-        }
-        try {
-            $ok = $this->sql->pdo->commit();
-        } catch (\PDOException $e) {
-            $this->rollBack(false);
-            throw new StorageException(StorageException::DATABASE, "the commit failed: {$e->getMessage()}; nothing was written", null, $e);
-        }
-        if (!$ok) {
-            $this->rollBack(false);
-            throw new StorageException(StorageException::DATABASE, 'the commit failed; nothing was written');
-        }
-    }
-
-    /**
-     * Undoes this call's updates. A failure here is not reported over the error that
-     * caused the rollback: that one says what went wrong, and a transaction left open
-     * is discarded by the database when the connection closes.
-     */
-    private function rollBack(bool $nested): void
-    {
-        try {
-            if ($nested) {
-                $this->sql->control('ROLLBACK TO SAVEPOINT ' . self::SAVEPOINT);
-                $this->sql->control('RELEASE SAVEPOINT ' . self::SAVEPOINT);
-            } elseif ($this->sql->pdo->inTransaction()) {
-                $this->sql->pdo->rollBack();
-            }
-        } catch (\Throwable) {
         }
     }
 

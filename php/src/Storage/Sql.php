@@ -48,6 +48,72 @@ final class Sql
         }
     }
 
+    /**
+     * Begins a transaction or, inside one the caller already opened (`$nested`), the savepoint
+     * `$savepoint`. `$isolation` ("READ COMMITTED", "REPEATABLE READ") applies to a transaction
+     * of its own only: MySQL takes it before BEGIN for the next transaction, PostgreSQL as the
+     * transaction's first statement.
+     */
+    public function begin(bool $nested, string $savepoint, ?string $isolation = null): void
+    {
+        if ($nested) {
+            $this->control("SAVEPOINT {$savepoint}");
+            return;
+        }
+        $driver = $this->driver();
+        if ($isolation !== null && $driver === 'mysql') {
+            $this->control("SET TRANSACTION ISOLATION LEVEL {$isolation}");
+        }
+        try {
+            $ok = $this->pdo->beginTransaction();
+        } catch (\PDOException $e) {
+            throw new StorageException(StorageException::DATABASE, "could not begin a transaction: {$e->getMessage()}", null, $e);
+        }
+        if (!$ok) {
+            throw new StorageException(StorageException::DATABASE, 'could not begin a transaction');
+        }
+        if ($isolation !== null && $driver === 'pgsql') {
+            $this->control("SET TRANSACTION ISOLATION LEVEL {$isolation}");
+        }
+    }
+
+    /** Commits what begin() opened; a failed commit is rolled back, then reported. */
+    public function commit(bool $nested, string $savepoint): void
+    {
+        if ($nested) {
+            $this->control("RELEASE SAVEPOINT {$savepoint}");
+            return;
+        }
+        try {
+            $ok = $this->pdo->commit();
+        } catch (\PDOException $e) {
+            $this->rollBack(false, $savepoint);
+            throw new StorageException(StorageException::DATABASE, "the commit failed: {$e->getMessage()}; nothing was written", null, $e);
+        }
+        if (!$ok) {
+            $this->rollBack(false, $savepoint);
+            throw new StorageException(StorageException::DATABASE, 'the commit failed; nothing was written');
+        }
+    }
+
+    /**
+     * Undoes what begin() opened. A failure here is not reported over the error that caused
+     * the rollback: that one says what went wrong, and a transaction left open is discarded by
+     * the database when the connection closes.
+     */
+    public function rollBack(bool $nested, string $savepoint): void
+    {
+        try {
+            if ($nested) {
+                $this->control("ROLLBACK TO SAVEPOINT {$savepoint}");
+                $this->control("RELEASE SAVEPOINT {$savepoint}");
+            } elseif ($this->pdo->inTransaction()) {
+                $this->pdo->rollBack();
+            }
+        } catch (\Throwable) {
+        }
+    }
+
     /** The PDO driver: "sqlite", "pgsql", "mysql" (MariaDB too), or another. */
     public function driver(): string
     {

@@ -60,27 +60,15 @@ final class StateLoader
         // Alone: one read-only transaction whose reads share one snapshot, so the rows are
         // consistent with each other (PostgreSQL and MySQL at REPEATABLE READ; an SQLite
         // read transaction sees one snapshot anyway).
-        $driver = $this->sql->driver();
-        if ($driver === 'mysql') {
-            $this->sql->control('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-        }
+        $this->sql->begin(false, 'talk_call_rules_load', 'REPEATABLE READ');
         try {
-            $this->sql->pdo->beginTransaction();
-            if ($driver === 'pgsql') {
-                $this->sql->control('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
-            }
             $state = $this->read($token, $config, $request, $userDisplayName);
-            $this->sql->pdo->commit();
-            return $state;
         } catch (\Throwable $e) {
-            try {
-                if ($this->sql->pdo->inTransaction()) {
-                    $this->sql->pdo->rollBack();
-                }
-            } catch (\Throwable) {
-            }
+            $this->sql->rollBack(false, 'talk_call_rules_load');
             throw $e instanceof StorageException ? $e : new StorageException(StorageException::DATABASE, $e->getMessage(), null, $e);
         }
+        $this->sql->commit(false, 'talk_call_rules_load');
+        return $state;
     }
 
     /** @return array<string, mixed>|null */
