@@ -8,6 +8,7 @@ use OCA\TalkCallRules\CallRules;
 use OCA\TalkCallRules\Tests\Support\Probe;
 use OCA\TalkCallRules\Tests\Support\TinyWasm;
 use OCA\TalkCallRules\Tests\Support\Worker;
+use OCA\TalkCallRules\Tests\Support\TempPaths;
 use PHPUnit\Framework\TestCase;
 
 /**
@@ -25,30 +26,7 @@ final class CacheSecurityTest extends TestCase
 {
     private const ATTACKER = 'tcrattacker';
 
-    /** @var list<string> */
-    private array $temp = [];
-
-    protected function tearDown(): void
-    {
-        foreach (array_reverse($this->temp) as $p) {
-            self::remove($p);
-        }
-    }
-
-    private static function remove(string $p): void
-    {
-        if (is_dir($p) && !is_link($p)) {
-            @chmod($p, 0700);
-            foreach (scandir($p) ?: [] as $f) {
-                if ($f !== '.' && $f !== '..') {
-                    self::remove("{$p}/{$f}");
-                }
-            }
-            @rmdir($p);
-        } else {
-            @unlink($p);
-        }
-    }
+    use TempPaths;
 
     private static function fastLib(): string
     {

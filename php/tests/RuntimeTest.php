@@ -10,6 +10,7 @@ use OCA\TalkCallRules\Tests\Support\Probe;
 use OCA\TalkCallRules\Tests\Support\TinyWasm;
 use OCA\TalkCallRules\Tests\Support\VectorDriver;
 use OCA\TalkCallRules\Tests\Support\Worker;
+use OCA\TalkCallRules\Tests\Support\TempPaths;
 use PHPUnit\Framework\TestCase;
 
 /**
@@ -22,30 +23,7 @@ use PHPUnit\Framework\TestCase;
  */
 final class RuntimeTest extends TestCase
 {
-    /** @var list<string> */
-    private array $temp = [];
-
-    protected function tearDown(): void
-    {
-        foreach (array_reverse($this->temp) as $p) {
-            self::remove($p);
-        }
-    }
-
-    private static function remove(string $p): void
-    {
-        if (is_dir($p) && !is_link($p)) {
-            @chmod($p, 0700);
-            foreach (scandir($p) ?: [] as $f) {
-                if ($f !== '.' && $f !== '..') {
-                    self::remove("{$p}/{$f}");
-                }
-            }
-            @rmdir($p);
-        } else {
-            @unlink($p);
-        }
-    }
+    use TempPaths;
 
     private static function release(): string
     {

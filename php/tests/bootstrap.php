@@ -12,6 +12,7 @@ require __DIR__ . '/Support/TinyWasm.php';
 require __DIR__ . '/Support/Probe.php';
 require __DIR__ . '/Support/TalkDatabase.php';
 require __DIR__ . '/Support/StoreWorker.php';
+require __DIR__ . '/Support/TempPaths.php';
 require __DIR__ . '/Support/VectorDriver.php';
 require __DIR__ . '/Support/FastCgi.php';
 require __DIR__ . '/Support/Worker.php';
