@@ -157,7 +157,9 @@ impl<'s> Ctx<'s> {
         let r = &mut self.state.to_mut().room;
         let mut set = Vec::new();
         if is_guest && r.room_type == RoomType::Public {
-            r.active_guests += 1;
+            // `active_guests + 1` in SQL; held at the column's range (a signed 32-bit integer, what
+            // the State's reader and `apply` accept), so the mutation always applies.
+            r.active_guests = (r.active_guests + 1).min(i64::from(i32::MAX));
             set.push(("activeGuests", Value::from(r.active_guests)));
         }
         if (!is_guest || r.room_type == RoomType::Public) && !r.call_flag.contains(flags) {
