@@ -300,9 +300,19 @@ impl Outcome {
         o
     }
 
-    /// The outcome as JSON text.
+    /// The outcome as JSON text, written into a buffer sized for it (a peers list of 10,000
+    /// sessions is about 1.9 MB: grown from empty, it would be copied some twenty times).
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        let size = match &self.data {
+            Data::Peers(peers) => 256 + peers.len() * 200,
+            Data::Json(_) => 256,
+        };
+        let mut out = Vec::with_capacity(size);
+        match serde_json::to_writer(&mut out, self) {
+            // serde_json writes UTF-8 only.
+            Ok(()) => String::from_utf8(out).unwrap_or_default(),
+            Err(_) => String::new(),
+        }
     }
 
     pub fn to_value(&self) -> Value {
