@@ -18,30 +18,9 @@
 import * as glue from '../pkg/talk_call_rules.js';
 import { LIMITS, REASON_INFO } from './facts.mjs';
 
-// Reason codes and input limits: generated from the engine (`cargo xtask gen`), tested against it.
-export { REASONS, REASON_INFO, LIMITS } from './facts.mjs';
-
-/** Participant call flags (`inCall`, `callFlag`, request `flags`). */
-export const CallFlag = Object.freeze({
-	DISCONNECTED: 0,
-	IN_CALL: 1,
-	WITH_AUDIO: 2,
-	WITH_VIDEO: 4,
-	WITH_PHONE: 8,
-});
-
-/** Attendee / room permission bits (Talk 18). */
-export const Permission = Object.freeze({
-	DEFAULT: 0,
-	CUSTOM: 1,
-	CALL_START: 2,
-	CALL_JOIN: 4,
-	LOBBY_IGNORE: 8,
-	PUBLISH_AUDIO: 16,
-	PUBLISH_VIDEO: 32,
-	PUBLISH_SCREEN: 64,
-	CHAT: 128,
-});
+// Reason codes, input limits, call flags and permission bits: generated from the engine
+// (`cargo xtask gen`), tested against it.
+export { REASONS, REASON_INFO, LIMITS, CallFlag, Permission } from './facts.mjs';
 
 /** Error thrown for programmer errors only (never for bad data). */
 export class TalkCallRulesError extends Error {
