@@ -11,6 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
+import { attendee, sessionId, roomState, request, NOW, TOKEN } from './rooms.mjs';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const QUICK = process.argv.includes('--quick');
@@ -19,8 +20,6 @@ if (args.length !== 1) {
 	process.exit(2);
 }
 const beforeDir = resolve(args[0]);
-const NOW = 1700000000;
-const TOKEN = 'bench1234';
 
 function median(xs) {
 	const s = [...xs].sort((a, b) => a - b);
@@ -54,43 +53,9 @@ function sideBySide(fns, { warmupMs = QUICK ? 100 : 400, minTimeMs = QUICK ? 400
 	return samples.map(median);
 }
 
-function attendee(id) {
-	return {
-		attendeeId: id, actorType: 'users', actorId: `user${id}`, displayName: `User ${id}`,
-		participantType: id === 1 ? 1 : 3, permissions: 0, lastJoinedCall: null, notificationCalls: 1,
-		phoneNumber: null, callId: null,
-	};
-}
 
-function sessionId(id) {
-	return `s${String(id).padStart(8, '0')}${'x'.repeat(55)}`;
-}
 
-/** The rooms of bench/bench.mjs: `n` participants, one session each, `inCallCount` in the call. */
-function roomState(n, inCallCount) {
-	const attendees = [];
-	const sessions = [];
-	for (let id = 1; id <= n; id++) {
-		attendees.push(attendee(id));
-		sessions.push({ sessionId: sessionId(id), attendeeId: id, inCall: id <= inCallCount ? 7 : 0, lastPing: NOW - (id % 20) });
-	}
-	return {
-		config: { startCalls: 0, allowedGroups: [], recordingConsent: 0, defaultPermissions: null, signaling: 'external' },
-		room: {
-			token: TOKEN, type: 2, readOnly: 0, lobbyState: 0, lobbyTimer: null, objectType: '', callFlag: inCallCount > 0 ? 7 : 0,
-			activeSince: inCallCount > 0 ? NOW - 60 : null, activeGuests: 0, defaultPermissions: 0, callPermissions: 0,
-			recordingConsent: 0, callRecording: 0, breakoutRoomMode: 0, breakoutRoomStatus: 0,
-		},
-		attendees, sessions, foreignAttendees: [], users: {},
-	};
-}
 
-function request(method, actorId) {
-	return {
-		method, path: `/call/${TOKEN}`, body: method === 'POST' ? { flags: 7, silent: false } : {},
-		actor: { userId: `user${actorId}`, sessionId: sessionId(actorId), groups: [] }, now: NOW,
-	};
-}
 
 const before = await import(pathToFileURL(`${beforeDir}/js/index.mjs`).href);
 const after = await import('../js/index.mjs');
