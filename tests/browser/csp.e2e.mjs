@@ -19,7 +19,7 @@
 // configuration. Work folder: target/csp/ (TCR_CSP_WORK); the tools: target/bundler/tools/
 // (TCR_BUNDLER_WORK), installed with `npm ci` when missing. Transcripts: target/transcripts/csp-*.jsonl.
 // Prints "ok - NAME" / "FAIL - NAME: why" per check and ends with exactly "N passed, M failed".
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -30,6 +30,7 @@ import { TIMEOUT_MS, EXECUTABLE, launchChromium } from './chromium.mjs';
 import {
 	EXPECTED, EXPECTED_WITHOUT_NONCE, PAGES, freshNonce, policyFor,
 } from './csp/nextcloud28.mjs';
+import { commandRunner } from '../support/commands.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
@@ -84,25 +85,7 @@ function envWithCargo() {
 		? { ...process.env, PATH: `${cargoBin}${delimiter}${path}` } : process.env;
 }
 
-/** Runs a command to completion; its output goes to LOGS/<name>.log. Resolves { code, output }. */
-function run(name, command, args, options) {
-	return new Promise((resolvePromise) => {
-		const child = spawn(command, args, {
-			cwd: options.cwd,
-			env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...options.env },
-			stdio: ['ignore', 'pipe', 'pipe'],
-		});
-		const chunks = [];
-		child.stdout.on('data', (c) => chunks.push(c));
-		child.stderr.on('data', (c) => chunks.push(c));
-		child.on('error', (e) => chunks.push(Buffer.from(`\n${e.message}\n`)));
-		child.on('close', (code) => {
-			const output = Buffer.concat(chunks).toString('utf8');
-			writeFileSync(join(LOGS, `${name}.log`), `$ ${command} ${args.join(' ')}\n(cwd ${options.cwd})\n${output}`);
-			resolvePromise({ code: code ?? 1, output });
-		});
-	});
-}
+const run = commandRunner(LOGS);
 
 function commandProblem(name, result) {
 	if (result.code === 0) {

@@ -12,7 +12,6 @@
 // into target/bundler/tools/, again only when the lockfile changed. Everything else is made anew
 // in target/bundler/ on every run. Environment: TCR_BUNDLER_WORK (default target/bundler),
 // CHROMIUM (default /usr/bin/chromium).
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
 	cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync,
@@ -22,6 +21,7 @@ import { dirname, extname, join, posix, relative, resolve, sep } from 'node:path
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import { commandRunner } from '../support/commands.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
@@ -95,32 +95,7 @@ function filesBelow(dir) {
 
 const seconds = (ms) => `${(ms / 1000).toFixed(1)}s`;
 
-/**
- * Runs a command to completion; its output goes to LOGS/<name>.log. Resolves { code, output, ms }.
- * @param {string} name
- * @param {string} command
- * @param {string[]} args
- * @param {{ cwd: string, env?: Record<string, string> }} options
- */
-function run(name, command, args, options) {
-	const started = Date.now();
-	return new Promise((resolvePromise) => {
-		const child = spawn(command, args, {
-			cwd: options.cwd,
-			env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...options.env },
-			stdio: ['ignore', 'pipe', 'pipe'],
-		});
-		const chunks = [];
-		child.stdout.on('data', (c) => chunks.push(c));
-		child.stderr.on('data', (c) => chunks.push(c));
-		child.on('error', (e) => chunks.push(Buffer.from(`\n${e.message}\n`)));
-		child.on('close', (code) => {
-			const output = Buffer.concat(chunks).toString('utf8');
-			writeFileSync(join(LOGS, `${name}.log`), `$ ${command} ${args.join(' ')}\n(cwd ${options.cwd})\n${output}`);
-			resolvePromise({ code: code ?? 1, output, ms: Date.now() - started });
-		});
-	});
-}
+const run = commandRunner(LOGS);
 
 /** The failure text of a finished command ('' when it exited 0): its exit code and last lines. */
 function commandProblem(name, result) {
