@@ -54,9 +54,10 @@ demo) cd "$ROOT" && ensure_built && exec node examples/demo.mjs "$@" ;;
 bench) cd "$ROOT" && ensure_built && node bench/bench.mjs "$@" && exec php "$ROOT/php/bench.php" ;;
 bench-store)
 	cd "$ROOT" && ensure_built
-	with_databases php "$ROOT/php/bench-store.php" "$@"
+	# Each in a subshell: with_databases stops its servers when its shell exits.
+	(with_databases php "$ROOT/php/bench-store.php" "$@")
 	echo "unlocked, 20 processes x 10 rounds (what the lock prevents; violations expected):"
-	with_databases php "$ROOT/php/tests/call-store-stress.php" --unlocked --rounds 10 || true
+	(with_databases php "$ROOT/php/tests/call-store-stress.php" --unlocked --rounds 10) || true
 	;;
 bench-limits)
 	cd "$ROOT" && ensure_built
