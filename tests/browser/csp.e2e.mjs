@@ -30,7 +30,7 @@ import { TIMEOUT_MS, EXECUTABLE, launchChromium } from './chromium.mjs';
 import {
 	EXPECTED, EXPECTED_WITHOUT_NONCE, PAGES, freshNonce, policyFor,
 } from './csp/nextcloud28.mjs';
-import { commandRunner } from '../support/commands.mjs';
+import { commandRunner, missingPrerequisites } from '../support/commands.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
@@ -374,13 +374,9 @@ async function checkOptIn(c, r, label, vectorFiles) {
 // ------------------------------------------------------------------------------------------------
 
 async function main() {
-	const missing = ['pkg/talk_call_rules.js', 'pkg/talk_call_rules_bg.wasm'].filter((f) => !existsSync(join(ROOT, f)));
-	if (missing.length) {
-		log(`${missing.join(', ')} missing: run ./build.sh build first`);
-		return 2;
-	}
-	if (!existsSync(join(ROOT, 'node_modules', 'playwright-core'))) {
-		log('node_modules/playwright-core missing: run ./build.sh setup (or npm ci) first');
+	const missing = missingPrerequisites(ROOT);
+	if (missing !== '') {
+		log(missing);
 		return 2;
 	}
 

@@ -21,7 +21,7 @@ import { dirname, extname, join, posix, relative, resolve, sep } from 'node:path
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { commandRunner } from '../support/commands.mjs';
+import { commandRunner, missingPrerequisites } from '../support/commands.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
@@ -447,13 +447,9 @@ function printSizes(tarball, bundles) {
 // ------------------------------------------------------------------------------------------------
 
 async function main() {
-	const missing = ['pkg/talk_call_rules.js', 'pkg/talk_call_rules_bg.wasm'].filter((f) => !existsSync(join(ROOT, f)));
-	if (missing.length) {
-		log(`${missing.join(', ')} missing: run ./build.sh build first`);
-		return 2;
-	}
-	if (!existsSync(join(ROOT, 'node_modules', 'playwright-core'))) {
-		log('node_modules/playwright-core missing: run ./build.sh setup (or npm ci) first');
+	const missing = missingPrerequisites(ROOT);
+	if (missing !== '') {
+		log(missing);
 		return 2;
 	}
 	mkdirSync(LOGS, { recursive: true });

@@ -1,7 +1,7 @@
 // Running a build tool from a test script: to completion, its output kept in a log file.
 
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -30,4 +30,20 @@ export function commandRunner(logs) {
 			});
 		});
 	};
+}
+
+/**
+ * What a browser stage needs and does not find in the repository at `root` (the built module,
+ * playwright-core from npm), as a sentence saying how to get it; '' when nothing is missing.
+ * @param {string} root
+ */
+export function missingPrerequisites(root) {
+	const missing = ['pkg/talk_call_rules.js', 'pkg/talk_call_rules_bg.wasm'].filter((f) => !existsSync(join(root, f)));
+	if (missing.length) {
+		return `${missing.join(', ')} missing: run ./build.sh build first`;
+	}
+	if (!existsSync(join(root, 'node_modules', 'playwright-core'))) {
+		return 'node_modules/playwright-core missing: run ./build.sh setup (or npm ci) first';
+	}
+	return '';
 }
