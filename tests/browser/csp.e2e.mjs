@@ -30,7 +30,7 @@ import { TIMEOUT_MS, EXECUTABLE, launchChromium } from './chromium.mjs';
 import {
 	EXPECTED, EXPECTED_WITHOUT_NONCE, PAGES, freshNonce, policyFor,
 } from './csp/nextcloud28.mjs';
-import { commandRunner, missingPrerequisites } from '../support/commands.mjs';
+import { commandRunner, installPinnedTools, missingPrerequisites } from '../support/commands.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
@@ -103,21 +103,8 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 /** The bundler test's pinned tools (npm ci when missing or installed from another lockfile). */
 async function ensureTools() {
-	const manifest = readFileSync(join(ROOT, 'tests', 'bundler', 'package.json'));
-	const lock = readFileSync(join(ROOT, 'tests', 'bundler', 'package-lock.json'));
-	const want = sha256(Buffer.concat([manifest, lock]));
-	const stamp = join(TOOLS, 'node_modules', '.tcr-deps');
-	if (existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === want) {
-		return;
-	}
-	log('npm ci of the pinned bundler tools (tests/bundler/package-lock.json)');
-	rmSync(TOOLS, { recursive: true, force: true });
-	mkdirSync(TOOLS, { recursive: true });
-	writeFileSync(join(TOOLS, 'package.json'), manifest);
-	writeFileSync(join(TOOLS, 'package-lock.json'), lock);
-	const result = await run('npm-ci-tools', npm, ['ci', '--no-audit', '--no-fund'], { cwd: TOOLS });
-	assert(result.code === 0, commandProblem('npm-ci-tools', result));
-	writeFileSync(stamp, `${want}\n`);
+	const result = await installPinnedTools(ROOT, TOOLS, run, log);
+	assert(result === null || result.code === 0, result && commandProblem('npm-ci-tools', result));
 }
 
 /** npm pack → a fresh app folder with the tarball installed → a production webpack build. Resolves dist/. */

@@ -21,7 +21,7 @@ import { dirname, extname, join, posix, relative, resolve, sep } from 'node:path
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { commandRunner, missingPrerequisites } from '../support/commands.mjs';
+import { commandRunner, installPinnedTools, missingPrerequisites } from '../support/commands.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
@@ -115,24 +115,8 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 /** npm ci of the pinned tools, skipped when node_modules was installed from this very lockfile. */
 async function installTools() {
-	const manifest = readFileSync(join(HERE, 'package.json'));
-	const lock = readFileSync(join(HERE, 'package-lock.json'));
-	const want = sha256(Buffer.concat([manifest, lock]));
-	const stamp = join(TOOLS, 'node_modules', '.tcr-deps');
-	if (existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === want) {
-		return true;
-	}
-	log('npm ci of the pinned bundler tools (tests/bundler/package-lock.json)');
-	rmSync(TOOLS, { recursive: true, force: true });
-	mkdirSync(TOOLS, { recursive: true });
-	writeFileSync(join(TOOLS, 'package.json'), manifest);
-	writeFileSync(join(TOOLS, 'package-lock.json'), lock);
-	const result = await run('npm-ci-tools', npm, ['ci', '--no-audit', '--no-fund'], { cwd: TOOLS });
-	if (!check('npm ci of the pinned tools', commandProblem('npm-ci-tools', result))) {
-		return false;
-	}
-	writeFileSync(stamp, `${want}\n`);
-	return true;
+	const result = await installPinnedTools(ROOT, TOOLS, run, log);
+	return result === null || check('npm ci of the pinned tools', commandProblem('npm-ci-tools', result));
 }
 
 /** The targets of a package.json `exports` value (nested conditions flattened). */

@@ -1,7 +1,8 @@
 // Running a build tool from a test script: to completion, its output kept in a log file.
 
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -46,4 +47,35 @@ export function missingPrerequisites(root) {
 		return 'node_modules/playwright-core missing: run ./build.sh setup (or npm ci) first';
 	}
 	return '';
+}
+
+/**
+ * npm ci of the bundler test's pinned tools (tests/bundler/package.json and package-lock.json)
+ * into `tools`, skipped when its node_modules was installed from this very lockfile. Shared by
+ * the bundler and CSP stages, which build with the same tools. Resolves null when the tools were
+ * already there, else the result of `npm ci` (`{ code, output, ms }`, its log named npm-ci-tools).
+ * @param {string} root the repository
+ * @param {string} tools the folder of the tools
+ * @param {ReturnType<typeof commandRunner>} run
+ * @param {(line: string) => void} log
+ */
+export async function installPinnedTools(root, tools, run, log) {
+	const manifest = readFileSync(join(root, 'tests', 'bundler', 'package.json'));
+	const lock = readFileSync(join(root, 'tests', 'bundler', 'package-lock.json'));
+	const want = createHash('sha256').update(Buffer.concat([manifest, lock])).digest('hex');
+	const stamp = join(tools, 'node_modules', '.tcr-deps');
+	if (existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === want) {
+		return null;
+	}
+	log('npm ci of the pinned bundler tools (tests/bundler/package-lock.json)');
+	rmSync(tools, { recursive: true, force: true });
+	mkdirSync(tools, { recursive: true });
+	writeFileSync(join(tools, 'package.json'), manifest);
+	writeFileSync(join(tools, 'package-lock.json'), lock);
+	const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+	const result = await run('npm-ci-tools', npm, ['ci', '--no-audit', '--no-fund'], { cwd: tools });
+	if (result.code === 0) {
+		writeFileSync(stamp, `${want}\n`);
+	}
+	return result;
 }
