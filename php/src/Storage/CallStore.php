@@ -174,8 +174,7 @@ final class CallStore
         if (!is_string($path)) {
             return '';
         }
-        $path = rawurldecode(explode('?', (string) preg_replace('~/{2,}~', '/', $path), 2)[0]);
-        return preg_match('~/call/([a-z0-9]{4,30})(?:/|$)~', $path, $m) === 1 ? $m[1] : '';
+        return preg_match('~/call/([a-z0-9]{4,30})(?:/|$)~', StateLoader::routingPath($path), $m) === 1 ? $m[1] : '';
     }
 
     private function notify(string $event, int $attempt, ?array $outcome): void

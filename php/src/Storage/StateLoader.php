@@ -240,12 +240,21 @@ final class StateLoader
         if (!is_string($path)) {
             return null;
         }
-        // As the router reads it: runs of `/` collapsed, the query cut, then decoded once.
-        $path = rawurldecode(explode('?', (string) preg_replace('~/{2,}~', '/', $path), 2)[0]);
-        if (preg_match('~/call/[^/]+/(?:ring|dialout)/([^/]+)$~', $path, $m) !== 1) {
+        if (preg_match('~/call/[^/]+/(?:ring|dialout)/([^/]+)$~', self::routingPath($path), $m) !== 1) {
             return null;
         }
         return (int) $m[1];
+    }
+
+    /**
+     * A request path as Nextcloud's router reads it (the engine's src/reading.rs): runs of `/`
+     * collapsed, the query cut, then percent-decoded once.
+     *
+     * @internal
+     */
+    public static function routingPath(string $path): string
+    {
+        return rawurldecode(explode('?', (string) preg_replace('~/{2,}~', '/', $path), 2)[0]);
     }
 
     // ---- helpers ----
