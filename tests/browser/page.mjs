@@ -2,7 +2,7 @@
 // driver as Node (tests/drivers/driver.mjs) and returns the transcript lines. The vector files
 // are fetched from the test server.
 import { init, isReady, evaluate, apply, version } from '../../js/index.mjs';
-import { drive } from '../drivers/driver.mjs';
+import { drive, fetchVectorFiles } from '../drivers/driver.mjs';
 
 /**
  * @param {{ files: { file: string, url: string }[] }} args
@@ -12,18 +12,7 @@ export async function run({ files }) {
 	if (!(await init())) {
 		return { error: 'init() resolved false: the wasm could not be loaded in the browser' };
 	}
-	const loaded = [];
-	for (const { file, url } of files) {
-		try {
-			const response = await fetch(url);
-			if (!response.ok) {
-				throw new Error(`HTTP ${response.status} for ${url}`);
-			}
-			loaded.push({ file, cases: await response.json() });
-		} catch (e) {
-			loaded.push({ file, error: `cannot fetch: ${e.message}` });
-		}
-	}
+	const loaded = await fetchVectorFiles(files);
 	const lines = [{ host: 'chromium', version: version(), userAgent: navigator.userAgent }];
 	await drive({ evaluate, apply, recover: () => init() }, loaded, (line) => lines.push(line));
 	return {

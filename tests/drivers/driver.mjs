@@ -114,6 +114,28 @@ function driveCase(api, file, index, c) {
 }
 
 /**
+ * Fetches vector files in a page (`files[].url`): each parsed, or with the `error` the checker
+ * reports for it.
+ * @param {{ file: string, url: string }[]} files
+ * @returns {Promise<{ file: string, cases?: unknown[], error?: string }[]>}
+ */
+export async function fetchVectorFiles(files) {
+	const loaded = [];
+	for (const { file, url } of files) {
+		try {
+			const response = await fetch(url);
+			if (!response.ok) {
+				throw new Error(`HTTP ${response.status} for ${url}`);
+			}
+			loaded.push({ file, cases: await response.json() });
+		} catch (e) {
+			loaded.push({ file, error: `cannot fetch: ${e.message}` });
+		}
+	}
+	return loaded;
+}
+
+/**
  * Runs every case of the parsed files and hands each transcript line to `write`.
  * @param {{ evaluate: Function, apply: Function, recover?: () => Promise<unknown> }} api
  * @param {{ file: string, cases?: unknown[], error?: string }[]} files

@@ -3,7 +3,7 @@
 // its nonce under the Content-Security-Policy a Nextcloud 28 page sends.
 import wasmUrl from 'talk-call-rules/talk_call_rules_bg.wasm';
 import { init, evaluate, apply, version, lastLoadError, rulesStatus } from 'talk-call-rules';
-import { drive } from './driver.mjs';
+import { drive, fetchVectorFiles } from './driver.mjs';
 
 // At app start, as the README says: resolves false (never rejects) when the module cannot run.
 const ready = init(wasmUrl);
@@ -24,18 +24,7 @@ window.talkCallRulesCsp = {
 	},
 	/** Runs the conformance vectors (fetched from `files[].url`) in this page; the transcript lines. */
 	async runVectors(files) {
-		const loaded = [];
-		for (const { file, url } of files) {
-			try {
-				const response = await fetch(url);
-				if (!response.ok) {
-					throw new Error(`HTTP ${response.status} for ${url}`);
-				}
-				loaded.push({ file, cases: await response.json() });
-			} catch (e) {
-				loaded.push({ file, error: `cannot fetch: ${e.message}` });
-			}
-		}
+		const loaded = await fetchVectorFiles(files);
 		const lines = [{ host: 'chromium', version: version(), userAgent: navigator.userAgent, page: location.pathname }];
 		await drive({ evaluate, apply, recover: () => init(wasmUrl) }, loaded, (line) => lines.push(line));
 		return lines;
