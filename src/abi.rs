@@ -36,7 +36,10 @@ pub struct Export {
 
 use ValType::{I32, I64};
 
-/// Every `tcr_*` export, version [`crate::ABI_VERSION`]. All take and give `i32` but
+/// Version of the C-ABI exports (`tcr_*`), bumped on any incompatible change.
+pub const ABI_VERSION: i64 = 1;
+
+/// Every `tcr_*` export, version [`ABI_VERSION`]. All take and give `i32` but
 /// `tcr_allowed_actions`' `now`; text is UTF-8 JSON written into the input area
 /// (`tcr_input_reserve`) and read from the output area (`tcr_output_ptr`).
 pub const EXPORTS: [Export; 10] = [
@@ -115,6 +118,7 @@ pub fn exports_fact() -> Value {
 /// Splits `input` into back-to-back UTF-8 documents of the given lengths.
 /// Lengths that are negative or run past the area, and bytes that are not
 /// UTF-8, are refused with a detail for the `bad-input` outcome.
+#[cfg(any(target_arch = "wasm32", feature = "internals", test))]
 pub fn split_documents<'a>(input: &'a [u8], lens: &[i32]) -> Result<Vec<&'a str>, String> {
     let mut docs = Vec::with_capacity(lens.len());
     let mut at = 0usize;

@@ -1,6 +1,6 @@
 //! What the caller could do right now, for a UI that enables buttons and says
 //! why not: every call action is answered by running the very request through
-//! [`crate::decide`], so the map can never disagree with `evaluate`.
+//! [`crate::decide::decide`], so the map can never disagree with `evaluate`.
 
 use crate::model::{Actor, Request, State, ACTOR_PHONES};
 use crate::outcome::{kind, Mutation, Outcome, Reason};
@@ -26,8 +26,11 @@ pub fn explain(outcome: &Value) -> Value {
 /// The request an entry models (its method, path and body).
 #[derive(Clone, Debug, Serialize)]
 pub struct ModelledRequest {
+    /// The HTTP method.
     pub method: &'static str,
+    /// The path (`/call/{token}`, `/call/{token}/ring/{attendeeId}`, …).
     pub path: String,
+    /// The JSON body sent.
     pub body: Map<String, Value>,
 }
 
@@ -37,7 +40,9 @@ pub struct ModelledRequest {
 pub struct Entry {
     /// The server would accept it (2xx with reason `ok`; `endForEveryone`: and end the call).
     pub allowed: bool,
+    /// The status the server would answer.
     pub status: u16,
+    /// The reason code of that answer.
     pub reason: Reason,
     /// The sentence of the reason (not in brief answers).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -61,15 +66,22 @@ pub struct Entry {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallerInfo {
+    /// The caller's attendee id.
     pub attendee_id: i64,
+    /// The caller's actor type.
     pub actor_type: String,
+    /// The caller's actor id.
     pub actor_id: String,
+    /// The caller's participant type (Talk's `Participant::OWNER` 1 … `GUEST_MODERATOR` 6).
     pub participant_type: i64,
+    /// The caller's effective permissions (Talk's `Attendee::PERMISSIONS_*` bits).
     pub permissions: i64,
     /// `canStartCall` of Talk's conversation API for this participant (spec §5.2): whether a
     /// join of theirs may start the call, whatever else would refuse the join now.
     pub can_start_call: bool,
+    /// The caller's room session, when the request names one.
     pub session_id: Option<String>,
+    /// That session's call flags.
     pub in_call: Option<i64>,
 }
 
@@ -78,17 +90,26 @@ pub struct CallerInfo {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AllowedActions {
+    /// Who the caller resolves to; `None` when not a participant.
     pub caller: Option<CallerInfo>,
+    /// `POST /call/{token}`.
     pub join: Entry,
+    /// `PUT /call/{token}`.
     pub update_flags: Entry,
+    /// `DELETE /call/{token}`.
     pub leave: Entry,
+    /// `DELETE /call/{token}` with `all: true`.
     pub end_for_everyone: Entry,
+    /// `GET /call/{token}`.
     pub peers: Entry,
+    /// `POST /call/{token}/ring/{attendeeId}`, one per user attendee.
     pub ring: Vec<Entry>,
+    /// `POST /call/{token}/dialout/{attendeeId}`, one per phone attendee.
     pub dial_out: Vec<Entry>,
 }
 
 impl AllowedActions {
+    /// The map as a JSON value.
     pub fn to_value(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
     }
@@ -108,7 +129,7 @@ fn request(method: &'static str, path: String, body: Map<String, Value>, actor: 
 /// One entry: what the server would answer to the modelled request (`brief`: the answer
 /// alone, without the sentence and the request).
 fn entry(raw: Request, st: &State, brief: bool) -> (Entry, Outcome) {
-    let o = crate::decide(&raw, st);
+    let o = crate::decide::decide(&raw, st);
     let mut e = Entry {
         allowed: (200..300).contains(&o.status) && o.reason == Reason::Ok,
         status: o.status,
@@ -241,7 +262,7 @@ pub fn allowed_actions(st: &State, actor: &Actor, now: i64, options: &Value) -> 
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> Result<Value, crate::InputError> {
+    fn parse(text: &str) -> Result<Value, crate::error::InputError> {
         crate::document::tree(text, "test")
     }
 
@@ -267,7 +288,7 @@ mod tests {
         )
         .unwrap();
         let map =
-            crate::allowed_actions(&state, &parse(r#"{"userId":"u","sessionId":"s2"}"#).unwrap(), 100, &Value::Null)
+            crate::api::allowed_actions(&state, &parse(r#"{"userId":"u","sessionId":"s2"}"#).unwrap(), 100, &Value::Null)
                 .unwrap();
         let field = |path: &[&str]| path.iter().fold(&map, |v, k| v.get(k).unwrap()).to_string();
         assert_eq!(field(&["join", "reason"]), "\"lobby\"");
@@ -283,16 +304,16 @@ mod tests {
         assert_eq!(field(&["caller", "permissions"]), "17");
         assert_eq!(field(&["caller", "canStartCall"]), "false", "17 lacks CALL_START");
         let moderator =
-            crate::allowed_actions(&state, &parse(r#"{"userId":"mod"}"#).unwrap(), 100, &Value::Null).unwrap();
+            crate::api::allowed_actions(&state, &parse(r#"{"userId":"mod"}"#).unwrap(), 100, &Value::Null).unwrap();
         assert_eq!(moderator.get("join").unwrap().get("reason").unwrap().to_string(), "\"no-session\"");
         assert_eq!(moderator.get("caller").unwrap().get("sessionId").unwrap().to_string(), "null");
         assert_eq!(moderator.get("caller").unwrap().get("canStartCall").unwrap().to_string(), "true");
-        assert!(crate::allowed_actions(&state, &Value::from(1), 100, &Value::Null).is_err());
+        assert!(crate::api::allowed_actions(&state, &Value::from(1), 100, &Value::Null).is_err());
         let stranger =
-            crate::allowed_actions(&state, &parse(r#"{"userId":"nobody"}"#).unwrap(), 100, &Value::Null).unwrap();
+            crate::api::allowed_actions(&state, &parse(r#"{"userId":"nobody"}"#).unwrap(), 100, &Value::Null).unwrap();
         assert!(stranger.get("caller").unwrap().is_null());
         let bad = parse(r#"{"join":5}"#).unwrap();
-        assert!(crate::allowed_actions(&state, &parse("{}").unwrap(), 100, &bad).is_err());
+        assert!(crate::api::allowed_actions(&state, &parse("{}").unwrap(), 100, &bad).is_err());
     }
 
     #[test]
@@ -307,8 +328,8 @@ mod tests {
         .unwrap();
         let actor = parse(r#"{"userId":"mod","sessionId":"s1"}"#).unwrap();
         let options = |brief: &str| parse(&format!(r#"{{"join":{{"flags":3}},"brief":{brief}}}"#)).unwrap();
-        let full = crate::allowed_actions(&state, &actor, 100, &options("false")).unwrap();
-        let brief = crate::allowed_actions(&state, &actor, 100, &options("true")).unwrap();
+        let full = crate::api::allowed_actions(&state, &actor, 100, &options("false")).unwrap();
+        let brief = crate::api::allowed_actions(&state, &actor, 100, &options("true")).unwrap();
         // The full answer with every `explanation` and `request` taken out is the brief one.
         fn strip(v: &Value) -> Value {
             match v {
@@ -326,7 +347,7 @@ mod tests {
         assert!(brief.get("ring").unwrap().to_string().contains(r#""attendeeId":2"#));
         assert!(brief.to_string().len() < full.to_string().len() / 2);
         for bad in [r#"{"brief":1}"#, r#"{"brief":"yes"}"#] {
-            let err = crate::allowed_actions(&state, &actor, 100, &parse(bad).unwrap()).unwrap_err();
+            let err = crate::api::allowed_actions(&state, &actor, 100, &parse(bad).unwrap()).unwrap_err();
             assert!(err.to_value().to_string().contains("options.brief: expected a boolean"), "{bad}");
         }
     }

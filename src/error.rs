@@ -11,11 +11,28 @@ pub struct InputError(Box<ErrorKind>);
 
 /// The kinds of [`InputError`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ErrorKind {
     /// The text is not JSON (as serde_json reads it): where, and what is wrong.
-    Syntax { document: &'static str, line: usize, column: usize, what: String },
+    Syntax {
+        /// Which document (`request`, `state`, …).
+        document: &'static str,
+        /// The line of the error (1-based).
+        line: usize,
+        /// The column of the error (1-based).
+        column: usize,
+        /// What is wrong there.
+        what: String,
+    },
     /// A document longer than its limit, refused before a byte of it is read.
-    TooLarge { document: &'static str, bytes: usize, max: usize },
+    TooLarge {
+        /// Which document.
+        document: &'static str,
+        /// Its length in bytes.
+        bytes: usize,
+        /// The limit.
+        max: usize,
+    },
     /// Well-formed JSON that does not fit the model, or nested deeper than the limit: the
     /// detail starts with the path ("state.room.type: required").
     Shape(String),
@@ -27,11 +44,13 @@ impl InputError {
         &self.0
     }
 
+    /// Not JSON: where, and what is wrong.
     #[cold]
     pub fn syntax(document: &'static str, line: usize, column: usize, what: impl Into<String>) -> InputError {
         InputError(Box::new(ErrorKind::Syntax { document, line, column, what: what.into() }))
     }
 
+    /// A document over its byte limit.
     #[cold]
     pub fn too_large(document: &'static str, bytes: usize, max: usize) -> InputError {
         InputError(Box::new(ErrorKind::TooLarge { document, bytes, max }))

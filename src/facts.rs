@@ -53,11 +53,11 @@ pub fn facts() -> Value {
         "startCalls": named(StartCalls::ALL.iter().map(|(n, s)| (*n, *s as i64))),
         "actorTypes": named(model::ACTOR_TYPES.iter().copied()),
         "sessionTimeout": model::SESSION_TIMEOUT,
-        "abiVersion": crate::ABI_VERSION,
+        "abiVersion": crate::abi::ABI_VERSION,
         "abi": crate::abi::exports_fact(),
         "badInput": bad.to_value(),
         "badInputEnvelope": envelope(i64::from(bad.status), &bad.message, bad.data.to_value()),
-        "badInputExplanation": crate::explain(&bad.to_value()),
+        "badInputExplanation": crate::actions::explain(&bad.to_value()),
     })
 }
 
@@ -118,6 +118,6 @@ mod tests {
             assert_eq!(*s as usize, i, "{name}");
         }
         assert_eq!(f["abi"].as_object().unwrap().len(), crate::abi::EXPORTS.len());
-        assert_eq!(f["abiVersion"], crate::version()["abi"]);
+        assert_eq!(f["abiVersion"], crate::api::version()["abi"]);
     }
 }

@@ -469,7 +469,7 @@ fn as_users<S: Serializer>(users: &[(String, String)], s: S) -> Result<S::Ok, S:
 }
 
 /// Everything the host loaded for one request. Serialised as the State document;
-/// read (and checked) by [`crate::input::state_text`], or by `Deserialize`.
+/// read (and checked) by [`crate::read_state`], or by `Deserialize`.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct State {

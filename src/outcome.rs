@@ -11,15 +11,19 @@ use std::borrow::Cow;
 /// `cargo xtask gen` and checked against it.
 macro_rules! reasons {
     ($($variant:ident = $code:literal, [$($status:literal),+], $sentence:literal, $when:literal;)+) => {
-        /// One stable code per distinct rule. Serialised in kebab-case.
+        /// One stable code per distinct rule. Serialised in kebab-case. New rules of later
+        /// Talk versions add codes, so matches need a wildcard arm.
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[non_exhaustive]
         pub enum Reason {
-            $($variant,)+
+            $(#[doc = $when] $variant,)+
         }
 
         impl Reason {
+            /// Every reason, in the table's order.
             pub const ALL: &'static [Reason] = &[$(Reason::$variant,)+];
 
+            /// The stable kebab-case code (`"bad-input"`).
             pub fn code(self) -> &'static str {
                 match self {
                     $(Reason::$variant => $code,)+
@@ -102,6 +106,7 @@ reasons! {
 }
 
 impl Reason {
+    /// The reason with this code, if any.
     pub fn from_code(code: &str) -> Option<Reason> {
         Reason::ALL.iter().copied().find(|r| r.code() == code)
     }
@@ -122,7 +127,7 @@ impl<'de> Deserialize<'de> for Reason {
 }
 
 /// The columns a mutation sets, in the order the server writes them: `{ column: value }`.
-/// Only writable columns (see [`crate::apply::COLUMNS`]) can be named.
+/// Only writable columns (`facts()`'s `columns`) can be named.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Set(pub Vec<(&'static str, Value)>);
 
@@ -160,10 +165,27 @@ impl<'de> Deserialize<'de> for Set {
 /// A row change the host persists, in order (`{ op, …, set }`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[non_exhaustive]
 pub enum Mutation {
-    UpdateRoom { set: Set },
-    UpdateSession { session_id: String, set: Set },
-    UpdateAttendee { attendee_id: i64, set: Set },
+    /// `updateRoom`: columns of the conversation's `talk_rooms` row.
+    UpdateRoom {
+        /// The columns and their new values.
+        set: Set,
+    },
+    /// `updateSession`: columns of one `talk_sessions` row.
+    UpdateSession {
+        /// The session's `session_id`.
+        session_id: String,
+        /// The columns and their new values.
+        set: Set,
+    },
+    /// `updateAttendee`: columns of one `talk_attendees` row.
+    UpdateAttendee {
+        /// The attendee's `id`.
+        attendee_id: i64,
+        /// The columns and their new values.
+        set: Set,
+    },
 }
 
 /// A system message the chat would post, as Talk names it.
@@ -193,35 +215,58 @@ fn system_message<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Er
 /// A side effect the host carries out; it changes none of the rows above (`{ type, … }`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[non_exhaustive]
 pub enum Effect {
+    /// Store that this actor consented to the call's recording (`talk_consent`).
     StoreRecordingConsent {
+        /// The consenting actor's type (`users`, `guests`, …).
         actor_type: String,
+        /// The consenting actor's id.
         actor_id: String,
     },
+    /// Add the other user of a one-to-one conversation back before the call starts.
     EnsureOneToOneFilled,
+    /// Send the "call started" notifications.
     NotifyCallStarted {
+        /// The attendees notified.
         attendee_ids: Vec<i64>,
+        /// The caller asked for a silent call: notifications are sent silently.
         silent: bool,
     },
+    /// Ring one attendee (a call notification to that user).
     Ring {
+        /// The attendee rung.
         attendee_id: i64,
     },
+    /// Ask the signaling server to dial a phone attendee out.
     DialOut {
+        /// The phone attendee.
         attendee_id: i64,
+        /// The number to dial (the attendee's phone number), when known.
         number: Option<String>,
+        /// The attendee's actor id.
         actor_id: String,
     },
+    /// Post a system message in the conversation's chat.
     SystemMessage {
+        /// The message name, as Talk names it (`call_started`, …).
         #[serde(deserialize_with = "system_message")]
         message: Name,
+        /// The actor type the message is posted as.
         actor_type: String,
+        /// The actor id the message is posted as.
         actor_id: String,
+        /// Posted silently (no notification), when the message carries the flag.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         silent: Option<bool>,
     },
+    /// Stop the running recording (the call ended).
     StopRecording,
+    /// Tell the signaling server these sessions' call flags changed.
     SignalingInCall {
+        /// The sessions whose flags changed.
         session_ids: Vec<String>,
+        /// Their new flags.
         in_call: i64,
     },
 }
@@ -230,11 +275,17 @@ pub enum Effect {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Peer {
+    /// The attendee's actor type.
     pub actor_type: String,
+    /// The attendee's actor id.
     pub actor_id: String,
+    /// The display name the server shows for the actor.
     pub display_name: String,
+    /// The conversation's token.
     pub token: String,
+    /// The session's last ping (Unix seconds).
     pub last_ping: i64,
+    /// The session id.
     pub session_id: String,
 }
 
@@ -242,7 +293,9 @@ pub struct Peer {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Data {
+    /// The body of `GET /call/{token}`.
     Peers(Vec<Peer>),
+    /// Any other body.
     Json(Value),
 }
 
@@ -260,14 +313,20 @@ impl Data {
 /// code, and the row mutations and side effects the host carries out, in order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Outcome {
+    /// The HTTP status (and the OCS v2 status code).
     pub status: u16,
+    /// The OCS `data`.
     pub data: Data,
+    /// The OCS `meta.message` ("OK" on success).
     pub message: Cow<'static, str>,
+    /// Why: one stable code per rule.
     pub reason: Reason,
     /// The bad-input detail (also in `data.detail`).
     #[serde(skip)]
     pub detail: Option<String>,
+    /// The row changes to persist, in order.
     pub mutations: Vec<Mutation>,
+    /// The side effects to carry out, in order, after the rows are stored.
     pub effects: Vec<Effect>,
 }
 
@@ -292,6 +351,7 @@ impl Outcome {
         o
     }
 
+    /// A 400 `bad-input` answer: `data` is `{"error": "bad-input", "detail": …}`.
     pub fn bad_input(detail: impl Into<String>) -> Outcome {
         let detail = detail.into();
         let mut o = Outcome::empty(400, Reason::BadInput);
@@ -315,18 +375,21 @@ impl Outcome {
         }
     }
 
+    /// The outcome as a JSON value.
     pub fn to_value(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
     }
 }
 
 impl Mutation {
+    /// The mutation as a JSON value (`{ op, …, set }`).
     pub fn to_value(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
     }
 }
 
 impl Effect {
+    /// The effect as a JSON value (`{ type, … }`).
     pub fn to_value(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
     }

@@ -14,7 +14,7 @@
 //!   limits only to text (a JS string of a known field is copied whatever its length).
 //!   `js/index.mjs` is a thin façade over these exports (init, fail-soft wrappers, trap
 //!   recovery).
-//! * The C ABI (`tcr_*`, version [`crate::ABI_VERSION`]) is for hosts without JS glue (the
+//! * The C ABI (`tcr_*`, version [`crate::abi::ABI_VERSION`]) is for hosts without JS glue (the
 //!   PHP bridge):
 //!   1. `tcr_input_reserve(len) -> ptr`: a module-owned input area of at least `len`
 //!      bytes (0 when `len` exceeds the limit). Write the input documents back to back
@@ -32,7 +32,10 @@
 //!   do not fit the input area) is answered with a `bad-input` outcome.
 
 use crate::document::{self, HostError, Tree};
-use crate::{input, InputError, Outcome};
+use crate::api;
+use crate::error::InputError;
+use crate::input;
+use crate::outcome::Outcome;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
@@ -91,7 +94,7 @@ fn from_js<T: for<'de> Deserialize<'de>>(v: &JsValue, what: &'static str) -> Res
 }
 
 /// Reads and checks the stored rows from a JS value.
-fn state_js(v: &JsValue) -> Result<crate::State, InputError> {
+fn state_js(v: &JsValue) -> Result<crate::model::State, InputError> {
     from_js::<input::Rows>(v, "state")?.check()
 }
 
@@ -124,9 +127,9 @@ pub fn evaluate_js(
     #[wasm_bindgen(unchecked_param_type = "Request")] request: JsValue,
     #[wasm_bindgen(unchecked_param_type = "State")] state: JsValue,
 ) -> JsValue {
-    let outcome = from_js::<crate::Request>(&request, "request")
+    let outcome = from_js::<crate::model::Request>(&request, "request")
         .and_then(|r| Ok((r, state_js(&state)?)))
-        .map_or_else(Outcome::bad_input, |(r, st)| crate::decide(&r, &st));
+        .map_or_else(Outcome::bad_input, |(r, st)| crate::decide::decide(&r, &st));
     to_js(&outcome)
 }
 
@@ -135,7 +138,7 @@ pub fn evaluate_js(
 pub fn evaluate_json_js(request: &[u8], state: &[u8]) -> String {
     text(request, "request", input::MAX_REQUEST_BYTES)
         .and_then(|r| Ok((r, text(state, "state", input::MAX_DOCUMENT_BYTES)?)))
-        .map_or_else(|e| Outcome::bad_input(e).to_json(), |(r, s)| crate::evaluate_json(r, s))
+        .map_or_else(|e| Outcome::bad_input(e).to_json(), |(r, s)| api::evaluate_json(r, s))
 }
 
 /// Applies mutations to a copy of the state: the new state, or a bad-input Outcome.
@@ -147,7 +150,7 @@ pub fn apply_js(
     let result = from_js::<Tree>(&state, "state")
         .and_then(|s| Ok((s, from_js::<Tree>(&mutations, "mutations")?)))
         .map_err(Outcome::bad_input)
-        .and_then(|(s, m)| crate::apply(&s.0, &m.0));
+        .and_then(|(s, m)| api::apply(&s.0, &m.0));
     match result {
         Ok(v) => to_js(&v),
         Err(o) => to_js(&o),
@@ -159,15 +162,15 @@ pub fn apply_js(
 pub fn apply_json_js(state: &[u8], mutations: &[u8]) -> String {
     text(state, "state", input::MAX_DOCUMENT_BYTES)
         .and_then(|s| Ok((s, text(mutations, "mutations", input::MAX_DOCUMENT_BYTES)?)))
-        .map_or_else(|e| Outcome::bad_input(e).to_json(), |(s, m)| crate::apply_json(s, m))
+        .map_or_else(|e| Outcome::bad_input(e).to_json(), |(s, m)| api::apply_json(s, m))
 }
 
 /// The OCS v2 envelope the server would send for an outcome.
 #[wasm_bindgen(js_name = ocs, unchecked_return_type = "OcsEnvelope")]
 pub fn ocs_js(#[wasm_bindgen(unchecked_param_type = "Outcome")] outcome: JsValue) -> JsValue {
     let envelope = match from_js::<Tree>(&outcome, "outcome") {
-        Ok(v) => crate::ocs(&v.0),
-        Err(e) => crate::bad_input_envelope(e),
+        Ok(v) => api::ocs(&v.0),
+        Err(e) => api::bad_input_envelope(e),
     };
     to_js(&envelope)
 }
@@ -176,8 +179,8 @@ pub fn ocs_js(#[wasm_bindgen(unchecked_param_type = "Outcome")] outcome: JsValue
 #[wasm_bindgen(js_name = ocsJson)]
 pub fn ocs_json_js(outcome: &[u8]) -> String {
     match text(outcome, "outcome", input::MAX_DOCUMENT_BYTES) {
-        Ok(o) => crate::ocs_json(o),
-        Err(e) => crate::bad_input_envelope(e).to_string(),
+        Ok(o) => api::ocs_json(o),
+        Err(e) => api::bad_input_envelope(e).to_string(),
     }
 }
 
@@ -212,7 +215,7 @@ pub fn allowed_actions_json_js(state: &[u8], actor: &[u8], now: f64, options: &[
     match (docs, seconds(now)) {
         (Err(e), _) => Outcome::bad_input(e).to_json(),
         (_, Err(o)) => o.to_json(),
-        (Ok((s, a, o)), Ok(now)) => crate::allowed_actions_json(s, a, now, o),
+        (Ok((s, a, o)), Ok(now)) => api::allowed_actions_json(s, a, now, o),
     }
 }
 
@@ -220,8 +223,8 @@ pub fn allowed_actions_json_js(state: &[u8], actor: &[u8], now: f64, options: &[
 #[wasm_bindgen(js_name = explain, unchecked_return_type = "Explanation")]
 pub fn explain_js(#[wasm_bindgen(unchecked_param_type = "Outcome")] outcome: JsValue) -> JsValue {
     let explained = match from_js::<Tree>(&outcome, "outcome") {
-        Ok(v) => crate::explain(&v.0),
-        Err(e) => crate::explain(&Outcome::bad_input(e).to_value()),
+        Ok(v) => api::explain(&v.0),
+        Err(e) => api::explain(&Outcome::bad_input(e).to_value()),
     };
     to_js(&explained)
 }
@@ -230,33 +233,33 @@ pub fn explain_js(#[wasm_bindgen(unchecked_param_type = "Outcome")] outcome: JsV
 #[wasm_bindgen(js_name = explainJson)]
 pub fn explain_json_js(outcome: &[u8]) -> String {
     match text(outcome, "outcome", input::MAX_DOCUMENT_BYTES) {
-        Ok(o) => crate::explain_json(o),
-        Err(e) => crate::explain(&Outcome::bad_input(e).to_value()).to_string(),
+        Ok(o) => api::explain_json(o),
+        Err(e) => api::explain(&Outcome::bad_input(e).to_value()).to_string(),
     }
 }
 
 /// `{ crate, version, talkApi, serverParity, abi }`.
 #[wasm_bindgen(js_name = version, unchecked_return_type = "Version")]
 pub fn version_js() -> JsValue {
-    to_js(&crate::version())
+    to_js(&api::version())
 }
 
 /// `version` as JSON text.
 #[wasm_bindgen(js_name = versionJson)]
 pub fn version_json_js() -> String {
-    crate::version().to_string()
+    api::version().to_string()
 }
 
 /// The reason codes, limits, writable columns and bad-input shapes every host copies.
 #[wasm_bindgen(js_name = facts, unchecked_return_type = "Facts")]
 pub fn facts_js() -> JsValue {
-    to_js(&crate::facts())
+    to_js(&api::facts())
 }
 
 /// `facts` as JSON text.
 #[wasm_bindgen(js_name = factsJson)]
 pub fn facts_json_js() -> String {
-    crate::facts().to_string()
+    api::facts().to_string()
 }
 
 // ---- C ABI ----
@@ -281,7 +284,7 @@ static BUFFERS: SingleThreaded = SingleThreaded(RefCell::new(Buffers { input: Ve
 
 #[no_mangle]
 pub extern "C" fn tcr_abi_version() -> i32 {
-    crate::ABI_VERSION as i32
+    crate::abi::ABI_VERSION as i32
 }
 
 #[no_mangle]
@@ -320,35 +323,35 @@ fn with_documents(lens: &[i32], f: impl FnOnce(&[&str]) -> String) -> i32 {
 
 #[no_mangle]
 pub extern "C" fn tcr_evaluate(request_len: i32, state_len: i32) -> i32 {
-    with_documents(&[request_len, state_len], |d| crate::evaluate_json(d[0], d[1]))
+    with_documents(&[request_len, state_len], |d| api::evaluate_json(d[0], d[1]))
 }
 
 #[no_mangle]
 pub extern "C" fn tcr_apply(state_len: i32, mutations_len: i32) -> i32 {
-    with_documents(&[state_len, mutations_len], |d| crate::apply_json(d[0], d[1]))
+    with_documents(&[state_len, mutations_len], |d| api::apply_json(d[0], d[1]))
 }
 
 #[no_mangle]
 pub extern "C" fn tcr_ocs(outcome_len: i32) -> i32 {
-    with_documents(&[outcome_len], |d| crate::ocs_json(d[0]))
+    with_documents(&[outcome_len], |d| api::ocs_json(d[0]))
 }
 
 #[no_mangle]
 pub extern "C" fn tcr_allowed_actions(state_len: i32, actor_len: i32, options_len: i32, now: i64) -> i32 {
-    with_documents(&[state_len, actor_len, options_len], |d| crate::allowed_actions_json(d[0], d[1], now, d[2]))
+    with_documents(&[state_len, actor_len, options_len], |d| api::allowed_actions_json(d[0], d[1], now, d[2]))
 }
 
 #[no_mangle]
 pub extern "C" fn tcr_explain(outcome_len: i32) -> i32 {
-    with_documents(&[outcome_len], |d| crate::explain_json(d[0]))
+    with_documents(&[outcome_len], |d| api::explain_json(d[0]))
 }
 
 #[no_mangle]
 pub extern "C" fn tcr_version() -> i32 {
-    with_documents(&[], |_| crate::version().to_string())
+    with_documents(&[], |_| api::version().to_string())
 }
 
 #[no_mangle]
 pub extern "C" fn tcr_facts() -> i32 {
-    with_documents(&[], |_| crate::facts().to_string())
+    with_documents(&[], |_| api::facts().to_string())
 }

@@ -4,8 +4,8 @@
 
 use proptest::prelude::*;
 use serde_json::{Map, Value};
-use talk_call_rules::model::{InCall, Permissions};
 use talk_call_rules::{apply, evaluate, evaluate_json, input, permissions, Outcome};
+use talk_call_rules::{InCall, Permissions};
 
 const NOW: i64 = 1_700_000_000;
 
@@ -200,7 +200,7 @@ fn rows<'a>(v: &'a Value, table: &str) -> &'a [Value] {
 /// The caller as the engine resolves it: (attendee row, session id).
 fn caller<'a>(st: &'a Value, req: &Value) -> Option<(&'a Value, Option<String>)> {
     let model = input::state(st).ok()?;
-    let actor = talk_call_rules::model::Actor {
+    let actor = talk_call_rules::Actor {
         user_id: get(req, &["actor", "userId"]).as_str().map(Into::into),
         session_id: get(req, &["actor", "sessionId"]).as_str().map(Into::into),
         groups: vec![],
@@ -323,7 +323,7 @@ proptest! {
             let model = input::state(&st).unwrap();
             let (attendee, _) = caller(&st, &req).unwrap();
             let a = model.attendee(attendee.get("attendeeId").and_then(Value::as_i64).unwrap()).unwrap();
-            let video_verification = model.room.room_type == talk_call_rules::model::RoomType::Public
+            let video_verification = model.room.room_type == talk_call_rules::RoomType::Public
                 && model.room.object_type == "share:password";
             // A fresh session already flagged in the call lets anyone join; the
             // server then also marks the call active (spec §3.2 step 6.4).

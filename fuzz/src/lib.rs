@@ -15,9 +15,9 @@
 //! `abi_split`, which hands the raw bytes to `split_documents`.
 
 use serde_json::Value;
-use talk_call_rules::model::{InCall, Permissions};
 use talk_call_rules::route::Endpoint;
 use talk_call_rules::{input, Outcome};
+use talk_call_rules::{InCall, Permissions};
 
 /// A harness function: one fuzz input in, a panic on any broken invariant.
 pub type Harness = fn(&[u8]);
@@ -250,7 +250,7 @@ pub fn evaluate_mutated(data: &[u8]) {
 
     // Nobody joins a read-only or changelog conversation.
     if route.endpoint == Endpoint::Join && o.status == 200 {
-        let changelog = model.room.room_type == talk_call_rules::model::RoomType::Changelog;
+        let changelog = model.room.room_type == talk_call_rules::RoomType::Changelog;
         assert!(!model.room.read_only && !changelog, "joined a read-only or changelog conversation: {out}");
     }
 
@@ -289,6 +289,6 @@ pub fn evaluate_mutated(data: &[u8]) {
 
 /// The lobby still applies after the server read it: on, and its timer not yet
 /// passed in a conversation where the server may lift it.
-fn lobby_holds(room: &talk_call_rules::model::Room, now: i64) -> bool {
+fn lobby_holds(room: &talk_call_rules::Room, now: i64) -> bool {
     room.lobby_state != 0 && !(room.lobby_timer_expired(now) && room.lobby_settable())
 }
