@@ -1,5 +1,6 @@
-//! The call-end routine (spec §4.3): what happens to the room when a call ends,
-//! whether because the last fresh session left or a moderator ended it for everyone.
+//! The call-end routine (`lib/Activity/Listener.php::generateCallActivity`): what happens to
+//! the room when a call ends, whether because the last fresh session left or a moderator
+//! ended it for everyone.
 
 use crate::context::{Caller, Ctx};
 use crate::model::{Attendee, RoomType};

@@ -307,7 +307,8 @@ pub struct Room {
     pub breakout_room_mode: i64,
     #[serde(default, deserialize_with = "reading::breakout_room_status")]
     pub breakout_room_status: i64,
-    /// `listable`: 0 participants only, 1 regular users, 2 everyone (spec §6.4).
+    /// `listable`: 0 participants only, 1 regular users, 2 everyone (Talk 18
+    /// `lib/Room.php`: LISTABLE_NONE, LISTABLE_USERS, LISTABLE_ALL).
     #[serde(default, deserialize_with = "reading::listable")]
     pub listable: i64,
 }
@@ -635,8 +636,10 @@ mod tests {
         Room { lobby_state, lobby_timer, ..Room::new("abcd", RoomType::Group) }
     }
 
-    // spec §2.1 RequireModeratorOrNoLobby; Room::validateTimer() compares with a
-    // `now` that has microseconds and does not look at the lobby state.
+    // `lib/Room.php::validateTimer`, reached through `Room::getLobbyState` from
+    // `lib/Middleware/InjectionMiddleware.php::checkLobbyState` (RequireModeratorOrNoLobby),
+    // compares with a `now` that has microseconds and does not look at the lobby state;
+    // `lib/Service/RoomService.php::setLobby` refuses other room and object types.
     #[test]
     fn lobby_timer() {
         assert!(!room(1, None).lobby_timer_expired(100));
@@ -674,7 +677,8 @@ mod tests {
         assert!(!group.visible_to(&guest, false));
     }
 
-    // spec §6.6: fresh means pinged within SESSION_TIMEOUT (inclusive).
+    // Fresh means pinged within `lib/Model/Session.php` SESSION_TIMEOUT, inclusive and with any
+    // non-zero flags (`lib/Service/ParticipantService.php::hasActiveSessionsInCall`).
     #[test]
     fn session_freshness() {
         let s = |in_call: u32, last_ping: i64| Session {

@@ -847,7 +847,7 @@ mod tests {
         assert_eq!(php_int_of_bytes(b"12\xff"), 12);
     }
 
-    /// The table PHP itself printed (php/tests/IntCastTest.php checks it against PHP).
+    /// The table PHP itself printed (php/tests/RequestReadingTest.php checks it against PHP).
     #[test]
     fn php_int_casts_equal_the_table_php_printed() {
         let table: Value = serde_json::from_str(include_str!("../tests/fixtures/php-int-cast.json")).unwrap();

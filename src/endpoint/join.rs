@@ -1,4 +1,5 @@
-//! POST `/call/{token}`: join the call, starting it when nobody is in it (spec §3.2).
+//! POST `/call/{token}`: join the call, starting it when nobody is in it
+//! (`lib/Controller/CallController.php::joinCall`).
 
 use crate::call_end;
 use crate::context::{Caller, Ctx};
