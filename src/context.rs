@@ -128,17 +128,17 @@ impl<'s> Ctx<'s> {
     /// passed, `RoomService::setLobby(NONE, null, timerReached: true)` persists the
     /// reset and, when the lobby was on, posts `lobby_timer_reached`
     /// (`breakout_rooms_started` in a breakout room) as whoever sent the request.
-    pub fn read_lobby_state(&mut self) -> i64 {
+    pub fn read_lobby_state(&mut self) -> LobbyState {
         let room = &self.state.room;
         if room.lobby_timer_expired(self.now) && room.lobby_settable() {
-            let was_on = room.lobby_state != 0;
+            let was_on = room.lobby_state != LobbyState::None;
             let breakout = room.object_type == OBJECT_TYPE_BREAKOUT_ROOM;
             let r = &mut self.state.to_mut().room;
-            r.lobby_state = 0;
+            r.lobby_state = LobbyState::None;
             r.lobby_timer = None;
             let mut set = vec![("lobbyTimer", Value::Null)];
             if was_on {
-                set.insert(0, ("lobbyState", Value::from(0)));
+                set.insert(0, ("lobbyState", Value::from(LobbyState::None.column())));
             }
             self.room_mutation(set);
             if was_on {

@@ -7,7 +7,7 @@
 //! This is the only place that order is written down.
 
 use crate::context::{Caller, Ctx};
-use crate::model::{Actor, Permissions, RoomType, StartCalls, State};
+use crate::model::{Actor, LobbyState, Permissions, RoomType, StartCalls, State};
 use crate::outcome::{Outcome, Reason};
 use crate::permissions;
 use crate::route::{Endpoint, Route};
@@ -100,7 +100,7 @@ pub fn check(cx: &mut Ctx, route: &Route, actor: &Actor) -> Result<Caller, Outco
     if attrs.moderator_or_no_lobby
         && !moderator
         && !caller.permissions.contains(Permissions::LOBBY_IGNORE)
-        && cx.read_lobby_state() != 0
+        && cx.read_lobby_state() != LobbyState::None
     {
         return Err(Outcome::empty(412, Reason::Lobby));
     }

@@ -58,7 +58,7 @@ mod tests {
         Config {
             start_calls: StartCalls::Everyone,
             allowed_groups: vec![],
-            recording_consent: 0,
+            recording_consent: RecordingConsent::No,
             default_permissions: None,
             external_signaling: false,
         }
