@@ -42,7 +42,7 @@
 //
 // Browser-safe, synchronous; nothing here reads a clock.
 
-import { allowedActionsJson, evaluateJson, isOutcome } from './index.mjs';
+import { allowedActionsJson, evaluateJson, isOutcome } from './core.mjs';
 import {
 	LIMITS, SESSION_TIMEOUT, MODERATOR_TYPES, Permission, ParticipantType, RoomType, StartCalls, ActorType,
 } from './facts.mjs';

@@ -14,6 +14,8 @@ stage_lint() {
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p talk-call-rules --target "$TARGET" --lib --tests -- -D warnings
+	cargo xtask lint
+	node tests/support/import-cycles.mjs js playground bench examples
 	log "lint: rustfmt and clippy (native and wasm32) are clean"
 }
 

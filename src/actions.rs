@@ -61,8 +61,8 @@ pub struct Entry {
     pub attendee_id: Option<i64>,
 }
 
-/// The caller as the engine resolves it (spec §1.3), their effective permissions and whether
-/// they may start a call.
+/// The caller as the engine resolves it (as `lib/Middleware/InjectionMiddleware.php::getLoggedInOrGuest`
+/// does), their effective permissions and whether they may start a call.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallerInfo {
@@ -76,7 +76,8 @@ pub struct CallerInfo {
     pub participant_type: i64,
     /// The caller's effective permissions (Talk's `Attendee::PERMISSIONS_*` bits).
     pub permissions: i64,
-    /// `canStartCall` of Talk's conversation API for this participant (spec §5.2): whether a
+    /// `canStartCall` of Talk's conversation API for this participant (`lib/Participant.php::canStartCall`,
+    /// as `lib/Service/RoomFormatter.php::formatRoomV4` reports it): whether a
     /// join of theirs may start the call, whatever else would refuse the join now.
     pub can_start_call: bool,
     /// The caller's room session, when the request names one.
@@ -190,7 +191,8 @@ fn read_options(options: &Value) -> Result<Options, String> {
     }
 }
 
-/// Who the caller resolves to (spec §1.3) and their effective permissions.
+/// Who the caller resolves to (`lib/Middleware/InjectionMiddleware.php::getLoggedInOrGuest`) and
+/// their effective permissions (`lib/Participant.php::getPermissions`).
 fn caller_info(st: &State, caller: Option<(usize, Option<usize>)>) -> Option<CallerInfo> {
     let (a, s) = caller?;
     let at = &st.attendees[a];

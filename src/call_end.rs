@@ -1,12 +1,10 @@
-//! The call-end routine (spec §4.3): what happens to the room when a call ends,
-//! whether because the last fresh session left or a moderator ended it for everyone.
+//! The call-end routine (`lib/Activity/Listener.php::generateCallActivity`): what happens to
+//! the room when a call ends, whether because the last fresh session left or a moderator
+//! ended it for everyone.
 
 use crate::context::{Caller, Ctx};
 use crate::model::{Attendee, RoomType};
 use crate::outcome::Effect;
-
-/// Recording states in which nothing is recording: none (0) and failed (5).
-const RECORDING_IDLE: [i64; 2] = [0, 5];
 
 /// After a session left the call: the call ends only when no session of the room
 /// is still in it with a fresh ping. Stale sessions keep their flags.
@@ -21,7 +19,7 @@ pub fn after_leave(cx: &mut Ctx, caller: &Caller) {
 pub fn end(cx: &mut Ctx, caller: &Caller, for_everyone: bool) {
     let Some(since) = cx.state.room.active_since else { return };
     cx.reset_call();
-    if !RECORDING_IDLE.contains(&cx.state.room.call_recording) {
+    if cx.state.room.call_recording.is_active() {
         cx.effect(Effect::StopRecording);
     }
     if for_everyone {

@@ -7,14 +7,14 @@ use crate::outcome::{Effect, Mutation, Set};
 use serde_json::Value;
 use std::borrow::Cow;
 
-/// The resolved caller (spec §1.3).
+/// The resolved caller (`lib/Middleware/InjectionMiddleware.php::getLoggedInOrGuest`).
 #[derive(Clone, Copy, Debug)]
 pub struct Caller {
     /// Index into `state.attendees`.
     pub attendee: usize,
     /// Index into `state.sessions`, when the caller has a room session.
     pub session: Option<usize>,
-    /// Effective permissions (spec §5.1).
+    /// Effective permissions (`lib/Participant.php::getPermissions`).
     pub permissions: Permissions,
 }
 
@@ -128,17 +128,17 @@ impl<'s> Ctx<'s> {
     /// passed, `RoomService::setLobby(NONE, null, timerReached: true)` persists the
     /// reset and, when the lobby was on, posts `lobby_timer_reached`
     /// (`breakout_rooms_started` in a breakout room) as whoever sent the request.
-    pub fn read_lobby_state(&mut self) -> i64 {
+    pub fn read_lobby_state(&mut self) -> LobbyState {
         let room = &self.state.room;
         if room.lobby_timer_expired(self.now) && room.lobby_settable() {
-            let was_on = room.lobby_state != 0;
+            let was_on = room.lobby_state != LobbyState::None;
             let breakout = room.object_type == OBJECT_TYPE_BREAKOUT_ROOM;
             let r = &mut self.state.to_mut().room;
-            r.lobby_state = 0;
+            r.lobby_state = LobbyState::None;
             r.lobby_timer = None;
             let mut set = vec![("lobbyTimer", Value::Null)];
             if was_on {
-                set.insert(0, ("lobbyState", Value::from(0)));
+                set.insert(0, ("lobbyState", Value::from(LobbyState::None.column())));
             }
             self.room_mutation(set);
             if was_on {
@@ -150,7 +150,8 @@ impl<'s> Ctx<'s> {
         self.state.room.lobby_state
     }
 
-    /// `Room::setActiveSince` after a session went from 0 to `flags` (spec §4.2).
+    /// `lib/Service/RoomService.php::setActiveSince`, which `lib/Activity/Listener.php::setActive`
+    /// calls after a session went from 0 to `flags`.
     /// Returns true when this join started the call.
     pub fn mark_call_active(&mut self, flags: InCall, is_guest: bool) -> bool {
         let now = self.now;
@@ -175,7 +176,8 @@ impl<'s> Ctx<'s> {
         started
     }
 
-    /// The guarded reset of the call columns when a call ends (spec §4.3).
+    /// The guarded reset of the call columns when a call ends
+    /// (`lib/Service/RoomService.php::resetActiveSince`, `WHERE active_since IS NOT NULL`).
     pub fn reset_call(&mut self) {
         let r = &mut self.state.to_mut().room;
         let before = (r.active_since, r.call_flag, r.active_guests, r.call_permissions);

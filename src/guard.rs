@@ -1,15 +1,18 @@
-//! The server's check order before any controller code runs (spec §2): Talk's
-//! `CanUseTalkMiddleware`, then the `InjectionMiddleware` attributes in the fixed
-//! order the middleware evaluates them, whatever order a method lists them in.
+//! The server's check order before any controller code runs: Talk's
+//! `CanUseTalkMiddleware` (`lib/Middleware/CanUseTalkMiddleware.php::beforeController`,
+//! registered first in `lib/AppInfo/Application.php::register`), then the
+//! `InjectionMiddleware` attributes in the fixed order the middleware evaluates them
+//! (`lib/Middleware/InjectionMiddleware.php::beforeController`), whatever order a method
+//! lists them in.
 //! This is the only place that order is written down.
 
 use crate::context::{Caller, Ctx};
-use crate::model::{Actor, Permissions, RoomType, StartCalls, State};
+use crate::model::{Actor, LobbyState, Permissions, RoomType, StartCalls, State};
 use crate::outcome::{Outcome, Reason};
 use crate::permissions;
 use crate::route::{Endpoint, Route};
 
-/// The attributes a controller method carries (spec §2.2, Talk 18 `CallController`).
+/// The attributes a controller method carries (Talk 18 `lib/Controller/CallController.php`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Attributes {
     /// `#[RequireCallEnabled]`: 403 when `start_calls` is "no one".
@@ -97,7 +100,7 @@ pub fn check(cx: &mut Ctx, route: &Route, actor: &Actor) -> Result<Caller, Outco
     if attrs.moderator_or_no_lobby
         && !moderator
         && !caller.permissions.contains(Permissions::LOBBY_IGNORE)
-        && cx.read_lobby_state() != 0
+        && cx.read_lobby_state() != LobbyState::None
     {
         return Err(Outcome::empty(412, Reason::Lobby));
     }
@@ -155,7 +158,8 @@ mod tests {
 
     #[test]
     fn attribute_matrix() {
-        // spec §2.2
+        // The attributes on getPeersForCall, joinCall, updateCallFlags, leaveCall, ringAttendee
+        // and sipDialOut in `lib/Controller/CallController.php`.
         let row = |e: Endpoint| {
             let a = e.attributes();
             (a.call_enabled, a.read_write, a.moderator_or_no_lobby, a.start_call_permission)

@@ -86,7 +86,8 @@ pub use api::{
 pub use decide::decide;
 pub use error::{ErrorKind, InputError};
 pub use model::{
-    Actor, Attendee, Config, ForeignAttendee, InCall, ParticipantType, Permissions, Request, Room, RoomType, Session,
-    StartCalls, State, SESSION_TIMEOUT,
+    Actor, Attendee, BreakoutRoomMode, BreakoutRoomStatus, CallRecording, Config, ForeignAttendee, InCall, Listable,
+    LobbyState, ParticipantType, Permissions, RecordingConsent, Request, Room, RoomType, Session, StartCalls, State,
+    SESSION_TIMEOUT,
 };
 pub use outcome::{Data, Effect, Mutation, Outcome, Peer, Reason, Set};

@@ -210,6 +210,154 @@ impl Serialize for StartCalls {
     }
 }
 
+/// A room or config column whose values are a fixed set of Talk's constants, `0..=MAX`
+/// with 0 the default: the enum, the constants' names (their common prefix left out) and
+/// the column's integer. The readers ([`crate::reading`]) refuse any other value.
+///
+/// None of these enums is `#[non_exhaustive]`: each set is the same in Talk's main branch
+/// as in Talk 18, and the rules mirror Talk 18, whose server stores no other value; a new
+/// value would come with new rules, not as a variant to pass through.
+macro_rules! column_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident {
+            $($(#[$vmeta:meta])* $variant:ident = $value:literal, $constant:literal;)+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant = $value,)+
+        }
+
+        impl $name {
+            /// Every value with the name of Talk's constant, in column order.
+            pub const ALL: &'static [(&'static str, $name)] = &[$(($constant, $name::$variant),)+];
+            /// The largest value the column holds (the smallest is 0).
+            pub const MAX: i64 = $name::ALL.len() as i64 - 1;
+
+            /// From the stored integer; `None` outside `0..=MAX`.
+            pub fn from_column(v: i64) -> Option<$name> {
+                match v {
+                    $($value => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+
+            /// The integer the column holds.
+            pub fn column(self) -> i64 {
+                self as i64
+            }
+        }
+
+        /// The column's integer.
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_i64(self.column())
+            }
+        }
+    };
+}
+
+column_enum! {
+    /// `talk_rooms.lobby_state` (`lib/Webinary.php`: `Webinary::LOBBY_*`).
+    LobbyState {
+        /// `LOBBY_NONE`: no lobby.
+        #[default]
+        None = 0, "NONE";
+        /// `LOBBY_NON_MODERATORS`: only moderators and attendees with LOBBY_IGNORE get past it.
+        NonModerators = 1, "NON_MODERATORS";
+    }
+}
+
+column_enum! {
+    /// Whether joining a call needs consent to its recording: the server's effective
+    /// `Config::recordingConsentRequired()` and `talk_rooms.recording_consent`
+    /// (`lib/Service/RecordingService.php`: `RecordingService::CONSENT_REQUIRED_*`).
+    RecordingConsent {
+        /// `CONSENT_REQUIRED_NO`: no consent is asked.
+        #[default]
+        No = 0, "NO";
+        /// `CONSENT_REQUIRED_YES`: every call asks for consent.
+        Yes = 1, "YES";
+        /// `CONSENT_REQUIRED_OPTIONAL`: each conversation decides (a server setting;
+        /// `RoomService::setRecordingConsent` stores only NO or YES).
+        Optional = 2, "OPTIONAL";
+    }
+}
+
+column_enum! {
+    /// `talk_rooms.listable`: who may find the conversation without being a participant
+    /// (`lib/Room.php`: `Room::LISTABLE_*`).
+    Listable {
+        /// `LISTABLE_NONE`: participants only.
+        #[default]
+        None = 0, "NONE";
+        /// `LISTABLE_USERS`: regular users (not those of the guests app).
+        Users = 1, "USERS";
+        /// `LISTABLE_ALL`: every logged-in user, guest-app users included.
+        All = 2, "ALL";
+    }
+}
+
+column_enum! {
+    /// `talk_rooms.call_recording`: the state of the call's recording
+    /// (`lib/Room.php`: `Room::RECORDING_*`).
+    CallRecording {
+        /// `RECORDING_NONE`: not recording.
+        #[default]
+        None = 0, "NONE";
+        /// `RECORDING_VIDEO`: recording video.
+        Video = 1, "VIDEO";
+        /// `RECORDING_AUDIO`: recording audio only.
+        Audio = 2, "AUDIO";
+        /// `RECORDING_VIDEO_STARTING`: a video recording is starting.
+        VideoStarting = 3, "VIDEO_STARTING";
+        /// `RECORDING_AUDIO_STARTING`: an audio recording is starting.
+        AudioStarting = 4, "AUDIO_STARTING";
+        /// `RECORDING_FAILED`: the recording failed.
+        Failed = 5, "FAILED";
+    }
+}
+
+impl CallRecording {
+    /// A recording runs or is starting: neither `RECORDING_NONE` nor `RECORDING_FAILED`
+    /// (`lib/Activity/Listener.php::generateCallActivity` stops it then,
+    /// `lib/Service/RecordingService.php::start` refuses to start another).
+    pub fn is_active(self) -> bool {
+        !matches!(self, CallRecording::None | CallRecording::Failed)
+    }
+}
+
+column_enum! {
+    /// `talk_rooms.breakout_room_mode` (`lib/Model/BreakoutRoom.php`: `BreakoutRoom::MODE_*`).
+    BreakoutRoomMode {
+        /// `MODE_NOT_CONFIGURED`: no breakout rooms.
+        #[default]
+        NotConfigured = 0, "NOT_CONFIGURED";
+        /// `MODE_AUTOMATIC`: participants are assigned at random.
+        Automatic = 1, "AUTOMATIC";
+        /// `MODE_MANUAL`: moderators assign the participants.
+        Manual = 2, "MANUAL";
+        /// `MODE_FREE`: participants pick a breakout room.
+        Free = 3, "FREE";
+    }
+}
+
+column_enum! {
+    /// `talk_rooms.breakout_room_status` (`lib/Model/BreakoutRoom.php`: `BreakoutRoom::STATUS_*`;
+    /// `STATUS_ASSISTANCE_RESET` is 0 too).
+    BreakoutRoomStatus {
+        /// `STATUS_STOPPED` (and `STATUS_ASSISTANCE_RESET`): breakout rooms are not running.
+        #[default]
+        Stopped = 0, "STOPPED";
+        /// `STATUS_STARTED`: breakout rooms are running.
+        Started = 1, "STARTED";
+        /// `STATUS_ASSISTANCE_REQUESTED`: a breakout room asked the moderators for help.
+        AssistanceRequested = 2, "ASSISTANCE_REQUESTED";
+    }
+}
+
 /// A 0/1 column from a boolean.
 fn as_flag<S: Serializer>(b: &bool, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_i64(i64::from(*b))
@@ -260,9 +408,9 @@ pub struct Config {
     pub start_calls: StartCalls,
     #[serde(default, deserialize_with = "reading::groups")]
     pub allowed_groups: Vec<String>,
-    /// The server's effective `Config::recordingConsentRequired()`: 0, 1 or 2.
+    /// The server's effective `Config::recordingConsentRequired()`.
     #[serde(default, deserialize_with = "reading::recording_consent")]
-    pub recording_consent: i64,
+    pub recording_consent: RecordingConsent,
     /// App config `default_permissions`; `None` when unset.
     #[serde(default, deserialize_with = "reading::opt_permissions")]
     pub default_permissions: Option<Permissions>,
@@ -282,7 +430,7 @@ pub struct Room {
     #[serde(default, deserialize_with = "reading::flag", serialize_with = "as_flag")]
     pub read_only: bool,
     #[serde(default, deserialize_with = "reading::lobby_state")]
-    pub lobby_state: i64,
+    pub lobby_state: LobbyState,
     #[serde(default, deserialize_with = "reading::timestamp")]
     pub lobby_timer: Option<i64>,
     #[serde(default, deserialize_with = "reading::string")]
@@ -298,18 +446,19 @@ pub struct Room {
     #[serde(default, deserialize_with = "reading::permissions")]
     pub call_permissions: Permissions,
     #[serde(default, deserialize_with = "reading::recording_consent")]
-    pub recording_consent: i64,
+    pub recording_consent: RecordingConsent,
     #[serde(default, deserialize_with = "reading::call_recording")]
-    pub call_recording: i64,
+    pub call_recording: CallRecording,
     /// Breakout columns are not read by the call rules, but must hold a value the server
     /// stores (`lib/Model/BreakoutRoom.php`).
     #[serde(default, deserialize_with = "reading::breakout_room_mode")]
-    pub breakout_room_mode: i64,
+    pub breakout_room_mode: BreakoutRoomMode,
     #[serde(default, deserialize_with = "reading::breakout_room_status")]
-    pub breakout_room_status: i64,
-    /// `listable`: 0 participants only, 1 regular users, 2 everyone (spec §6.4).
+    pub breakout_room_status: BreakoutRoomStatus,
+    /// `listable`: 0 participants only, 1 regular users, 2 everyone (Talk 18
+    /// `lib/Room.php`: LISTABLE_NONE, LISTABLE_USERS, LISTABLE_ALL).
     #[serde(default, deserialize_with = "reading::listable")]
-    pub listable: i64,
+    pub listable: Listable,
 }
 
 impl Default for InCall {
@@ -331,7 +480,7 @@ impl Room {
             token: token.to_string(),
             room_type,
             read_only: false,
-            lobby_state: 0,
+            lobby_state: LobbyState::None,
             lobby_timer: None,
             object_type: String::new(),
             call_flag: InCall::DISCONNECTED,
@@ -339,11 +488,11 @@ impl Room {
             active_guests: 0,
             default_permissions: Permissions::DEFAULT,
             call_permissions: Permissions::DEFAULT,
-            recording_consent: 0,
-            call_recording: 0,
-            breakout_room_mode: 0,
-            breakout_room_status: 0,
-            listable: LISTABLE_NONE,
+            recording_consent: RecordingConsent::No,
+            call_recording: CallRecording::None,
+            breakout_room_mode: BreakoutRoomMode::NotConfigured,
+            breakout_room_status: BreakoutRoomStatus::Stopped,
+            listable: Listable::None,
         }
     }
 
@@ -373,15 +522,11 @@ impl Room {
             return false;
         }
         user_is_attendee
-            || self.listable == LISTABLE_ALL
-            || (self.listable == LISTABLE_USERS && !actor.groups.iter().any(|g| g == GUEST_APP_GROUP))
+            || self.listable == Listable::All
+            || (self.listable == Listable::Users && !actor.groups.iter().any(|g| g == GUEST_APP_GROUP))
     }
 }
 
-/// `Room::LISTABLE_*`.
-pub const LISTABLE_NONE: i64 = 0;
-pub const LISTABLE_USERS: i64 = 1;
-pub const LISTABLE_ALL: i64 = 2;
 /// Users of the guests app are in this group (`Manager::isGuestUser`); "regular
 /// users" listings exclude them.
 pub const GUEST_APP_GROUP: &str = "guest_app";
@@ -632,11 +777,14 @@ mod tests {
     use super::*;
 
     fn room(lobby_state: i64, lobby_timer: Option<i64>) -> Room {
+        let lobby_state = LobbyState::from_column(lobby_state).unwrap();
         Room { lobby_state, lobby_timer, ..Room::new("abcd", RoomType::Group) }
     }
 
-    // spec §2.1 RequireModeratorOrNoLobby; Room::validateTimer() compares with a
-    // `now` that has microseconds and does not look at the lobby state.
+    // `lib/Room.php::validateTimer`, reached through `Room::getLobbyState` from
+    // `lib/Middleware/InjectionMiddleware.php::checkLobbyState` (RequireModeratorOrNoLobby),
+    // compares with a `now` that has microseconds and does not look at the lobby state;
+    // `lib/Service/RoomService.php::setLobby` refuses other room and object types.
     #[test]
     fn lobby_timer() {
         assert!(!room(1, None).lobby_timer_expired(100));
@@ -665,16 +813,17 @@ mod tests {
         assert!(!group.visible_to(&guest, false));
         assert!(!group.visible_to(&user, false));
         assert!(group.visible_to(&user, true));
-        group.listable = LISTABLE_USERS;
+        group.listable = Listable::Users;
         assert!(group.visible_to(&user, false));
         assert!(!group.visible_to(&guest_app, false));
         assert!(!group.visible_to(&guest, false));
-        group.listable = LISTABLE_ALL;
+        group.listable = Listable::All;
         assert!(group.visible_to(&guest_app, false));
         assert!(!group.visible_to(&guest, false));
     }
 
-    // spec §6.6: fresh means pinged within SESSION_TIMEOUT (inclusive).
+    // Fresh means pinged within `lib/Model/Session.php` SESSION_TIMEOUT, inclusive and with any
+    // non-zero flags (`lib/Service/ParticipantService.php::hasActiveSessionsInCall`).
     #[test]
     fn session_freshness() {
         let s = |in_call: u32, last_ping: i64| Session {
@@ -687,6 +836,41 @@ mod tests {
         assert!(!s(7, 69).in_call_fresh(100));
         assert!(!s(0, 100).in_call_fresh(100));
         assert!(s(6, 100).in_call_fresh(100), "flags without IN_CALL still count as in the call");
+    }
+
+    /// Each constant's name is the value at its place; the JSON is the column's integer.
+    #[test]
+    fn column_enums_are_talks_constants_in_order() {
+        fn check<T: Copy + PartialEq + std::fmt::Debug + Serialize>(
+            all: &[(&str, T)],
+            max: i64,
+            from: fn(i64) -> Option<T>,
+            column: fn(T) -> i64,
+        ) {
+            assert_eq!(all.len() as i64, max + 1);
+            for (i, (name, v)) in all.iter().enumerate() {
+                assert_eq!(column(*v), i as i64, "{name}");
+                assert_eq!(from(i as i64), Some(*v), "{name}");
+                assert_eq!(serde_json::to_string(v).unwrap(), i.to_string(), "{name}");
+            }
+            assert_eq!(from(-1), None);
+            assert_eq!(from(max + 1), None);
+        }
+        check(LobbyState::ALL, LobbyState::MAX, LobbyState::from_column, LobbyState::column);
+        check(RecordingConsent::ALL, RecordingConsent::MAX, RecordingConsent::from_column, RecordingConsent::column);
+        check(Listable::ALL, Listable::MAX, Listable::from_column, Listable::column);
+        check(CallRecording::ALL, CallRecording::MAX, CallRecording::from_column, CallRecording::column);
+        check(BreakoutRoomMode::ALL, BreakoutRoomMode::MAX, BreakoutRoomMode::from_column, BreakoutRoomMode::column);
+        check(
+            BreakoutRoomStatus::ALL,
+            BreakoutRoomStatus::MAX,
+            BreakoutRoomStatus::from_column,
+            BreakoutRoomStatus::column,
+        );
+        assert_eq!(LobbyState::default(), LobbyState::None);
+        assert_eq!(BreakoutRoomStatus::default(), BreakoutRoomStatus::Stopped);
+        let active: Vec<_> = CallRecording::ALL.iter().filter(|(_, r)| r.is_active()).map(|(n, _)| *n).collect();
+        assert_eq!(active, ["VIDEO", "AUDIO", "VIDEO_STARTING", "AUDIO_STARTING"]);
     }
 
     #[test]

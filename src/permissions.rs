@@ -1,4 +1,5 @@
-//! Effective permissions and who may start a call (spec §5).
+//! Effective permissions and who may start a call (`lib/Participant.php::getPermissions`,
+//! `lib/Participant.php::canStartCall`).
 
 use crate::model::*;
 
@@ -18,7 +19,7 @@ pub fn effective(config: &Config, room: &Room, attendee: &Attendee) -> Permissio
         .unwrap_or(Permissions::MAX_DEFAULT.difference(Permissions::LOBBY_IGNORE))
 }
 
-/// `RoomService`/`ParticipantService::canStartCall` in Talk 18 (spec §5.2).
+/// `lib/Participant.php::canStartCall` in Talk 18.
 pub fn can_start_call(config: &Config, room: &Room, attendee: &Attendee) -> bool {
     if room.room_type == RoomType::NoteToSelf || config.start_calls == StartCalls::NoOne {
         return false;
@@ -57,7 +58,7 @@ mod tests {
         Config {
             start_calls: StartCalls::Everyone,
             allowed_groups: vec![],
-            recording_consent: 0,
+            recording_consent: RecordingConsent::No,
             default_permissions: None,
             external_signaling: false,
         }
@@ -82,7 +83,8 @@ mod tests {
         }
     }
 
-    // spec §5.1 and §9.14 (conversation-2/set-permissions.feature)
+    // `lib/Participant.php::getPermissions` (getPermissionsFromFallbackChain) and
+    // `lib/Config.php::getDefaultPermissions`; spreed's Behat conversation-2/set-permissions.feature
     #[test]
     fn precedence_chain() {
         let mut c = config();
@@ -102,7 +104,7 @@ mod tests {
         }
     }
 
-    // spec §5.2
+    // `lib/Participant.php::canStartCall`
     #[test]
     fn start_call_rules() {
         let mut c = config();

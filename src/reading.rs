@@ -12,7 +12,10 @@
 //! of them is added by [`crate::document`].
 
 use crate::input::{MAX_GROUPS, MAX_SAFE_INT, MAX_USERS};
-use crate::model::{InCall, ParticipantType, Permissions, RoomType, StartCalls};
+use crate::model::{
+    BreakoutRoomMode, BreakoutRoomStatus, CallRecording, InCall, Listable, LobbyState, ParticipantType, Permissions,
+    RecordingConsent, RoomType, StartCalls,
+};
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -492,24 +495,40 @@ macro_rules! ranged {
 ranged! {
     /// A signed 32-bit column (flags and permission bit sets), 0 when null.
     int32: INT_MIN, INT_MAX, 0;
-    /// `lobby_state` (0 none, 1 non-moderators).
-    lobby_state: 0, 1, 0;
     /// `active_guests`.
     active_guests: 0, INT_MAX, 0;
-    /// `recording_consent` of a room or the server's effective setting: 0, 1 or 2.
-    recording_consent: 0, 2, 0;
-    /// `call_recording`: 0..5.
-    call_recording: 0, 5, 0;
-    /// `breakout_room_mode` (`lib/Model/BreakoutRoom.php`: modes 0..3).
-    breakout_room_mode: 0, 3, 0;
-    /// `breakout_room_status` (stopped 0, started 1, assistance requested 2).
-    breakout_room_status: 0, 2, 0;
-    /// `listable`: 0 participants only, 1 regular users, 2 everyone.
-    listable: 0, 2, 0;
     /// `notification_calls` (default 1).
     notification_calls: 0, 1, 1;
     /// `talk_sessions.last_ping`, unix seconds.
     last_ping: 0, MAX_SAFE_INT, 0;
+}
+
+/// Columns of Talk's constants (the column enums of [`crate::model`]): `0..=MAX`, the
+/// first value (0) when null.
+macro_rules! constants {
+    ($($(#[$doc:meta])* $name:ident: $ty:ident;)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name<'de, D: Deserializer<'de>>(d: D) -> Result<$ty, D::Error> {
+                Ok(int(d, 0, $ty::MAX)?.and_then($ty::from_column).unwrap_or_default())
+            }
+        )*
+    };
+}
+
+constants! {
+    /// `lobby_state` (0 none, 1 non-moderators).
+    lobby_state: LobbyState;
+    /// `recording_consent` of a room or the server's effective setting: 0, 1 or 2.
+    recording_consent: RecordingConsent;
+    /// `call_recording`: 0..5.
+    call_recording: CallRecording;
+    /// `breakout_room_mode` (`lib/Model/BreakoutRoom.php`: modes 0..3).
+    breakout_room_mode: BreakoutRoomMode;
+    /// `breakout_room_status` (stopped 0, started 1, assistance requested 2).
+    breakout_room_status: BreakoutRoomStatus;
+    /// `listable`: 0 participants only, 1 regular users, 2 everyone.
+    listable: Listable;
 }
 
 /// The default of `notification_calls` for an absent field.
@@ -847,7 +866,7 @@ mod tests {
         assert_eq!(php_int_of_bytes(b"12\xff"), 12);
     }
 
-    /// The table PHP itself printed (php/tests/IntCastTest.php checks it against PHP).
+    /// The table PHP itself printed (php/tests/RequestReadingTest.php checks it against PHP).
     #[test]
     fn php_int_casts_equal_the_table_php_printed() {
         let table: Value = serde_json::from_str(include_str!("../tests/fixtures/php-int-cast.json")).unwrap();

@@ -326,7 +326,8 @@ proptest! {
             let video_verification = model.room.room_type == talk_call_rules::RoomType::Public
                 && model.room.object_type == "share:password";
             // A fresh session already flagged in the call lets anyone join; the
-            // server then also marks the call active (spec §3.2 step 6.4).
+            // server then also marks the call active (`lib/Listener/RestrictStartingCalls.php::handle`
+            // lets it through on `hasActiveSessionsInCall`, `lib/Activity/Listener.php::setActive`).
             prop_assert!(permissions::can_start_call(&model.config, &model.room, a) || video_verification || model.call_alive(NOW));
         }
     }

@@ -290,5 +290,5 @@ pub fn evaluate_mutated(data: &[u8]) {
 /// The lobby still applies after the server read it: on, and its timer not yet
 /// passed in a conversation where the server may lift it.
 fn lobby_holds(room: &talk_call_rules::Room, now: i64) -> bool {
-    room.lobby_state != 0 && !(room.lobby_timer_expired(now) && room.lobby_settable())
+    room.lobby_state != talk_call_rules::LobbyState::None && !(room.lobby_timer_expired(now) && room.lobby_settable())
 }

@@ -1,6 +1,6 @@
 //! POST `/call/{token}/dialout/{attendeeId}`: ask the signaling server to dial a
-//! phone attendee (spec §3.6). The signaling server's answer is the host's: a
-//! failed answer becomes 501, a call id is stored on the attendee.
+//! phone attendee (`lib/Controller/CallController.php::sipDialOut`). The signaling server's
+//! answer is the host's: a failed answer becomes 501, a call id is stored on the attendee.
 
 use crate::context::{Caller, Ctx};
 use crate::endpoint::ring::{call_preconditions, target, Target};

@@ -1,4 +1,5 @@
-//! POST `/call/{token}`: join the call, starting it when nobody is in it (spec §3.2).
+//! POST `/call/{token}`: join the call, starting it when nobody is in it
+//! (`lib/Controller/CallController.php::joinCall`).
 
 use crate::call_end;
 use crate::context::{Caller, Ctx};
@@ -6,20 +7,16 @@ use crate::model::*;
 use crate::outcome::{Effect, Outcome, Reason};
 use crate::permissions::{can_start_call, effective, strip_flags};
 
-/// `Config::recordingConsentRequired()` values.
-const CONSENT_REQUIRED: i64 = 1;
-const CONSENT_OPTIONAL: i64 = 2;
-
 pub fn run(cx: &mut Ctx, caller: &Caller) -> Outcome {
     // 1. Recording consent; a given consent is stored even if a later step fails.
     let required = cx.state.config.recording_consent;
-    if required != 0 {
+    if required != RecordingConsent::No {
         if cx.params.recording_consent {
             let a = cx.attendee(caller);
             let e = Effect::StoreRecordingConsent { actor_type: a.actor_type.clone(), actor_id: a.actor_id.clone() };
             cx.effect(e);
-        } else if required == CONSENT_REQUIRED
-            || (required == CONSENT_OPTIONAL && cx.state.room.recording_consent == CONSENT_REQUIRED)
+        } else if required == RecordingConsent::Yes
+            || (required == RecordingConsent::Optional && cx.state.room.recording_consent == RecordingConsent::Yes)
         {
             return Outcome::error(400, Reason::Consent);
         }
@@ -133,7 +130,7 @@ fn notify_call_started(cx: &mut Ctx) {
         cx.effect(Effect::NotifyCallStarted { attendee_ids: Vec::new(), silent });
         return;
     }
-    let lobby = cx.read_lobby_state() != 0;
+    let lobby = cx.read_lobby_state() != LobbyState::None;
     let st = &cx.state;
     let me = cx.actor.user_id.as_deref();
     let mut in_call = vec![false; st.attendees.len()];

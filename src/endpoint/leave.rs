@@ -1,4 +1,5 @@
-//! DELETE `/call/{token}`: leave the call, or end it for everyone (spec §3.4).
+//! DELETE `/call/{token}`: leave the call, or end it for everyone
+//! (`lib/Controller/CallController.php::leaveCall`).
 
 use crate::call_end;
 use crate::context::{Caller, Ctx};

@@ -1,4 +1,5 @@
-//! GET `/call/{token}`: the sessions in the call (spec §3.1).
+//! GET `/call/{token}`: the sessions in the call
+//! (`lib/Controller/CallController.php::getPeersForCall`).
 
 use crate::context::Ctx;
 use crate::outcome::{Data, Outcome, Peer, Reason};

@@ -1,4 +1,5 @@
-//! POST `/call/{token}/ring/{attendeeId}`: send a call notification (spec §3.5).
+//! POST `/call/{token}/ring/{attendeeId}`: send a call notification
+//! (`lib/Controller/CallController.php::ringAttendee`).
 
 use crate::context::{Caller, Ctx};
 use crate::model::ACTOR_USERS;

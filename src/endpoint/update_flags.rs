@@ -1,4 +1,5 @@
-//! PUT `/call/{token}`: change the flags of a session already in the call (spec §3.3).
+//! PUT `/call/{token}`: change the flags of a session already in the call
+//! (`lib/Controller/CallController.php::updateCallFlags`).
 
 use crate::context::{Caller, Ctx};
 use crate::model::InCall;

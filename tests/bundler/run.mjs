@@ -34,9 +34,10 @@ const PACKAGE = 'talk-call-rules';
 /** How long the whole run may take before it is abandoned (a hung build or browser). */
 const TIMEOUT_MS = Number(process.env.TCR_BUNDLER_TIMEOUT_MS || 600000);
 
-/** What the tarball must hold: the bridge (with the Talk view adapter it re-exports), its types, the glue and the module. */
+/** What the tarball must hold: the bridge (with the core and the Talk view adapter it re-exports), its types, the glue and the module. */
 const REQUIRED_FILES = [
-	'package.json', 'js/index.mjs', 'js/talk-state.mjs', 'js/index.d.ts', 'js/facts.mjs', 'pkg/talk_call_rules.js', 'pkg/talk_call_rules_bg.wasm',
+	'package.json', 'js/index.mjs', 'js/core.mjs', 'js/talk-state.mjs', 'js/index.d.ts', 'js/facts.mjs',
+	'pkg/talk_call_rules.js', 'pkg/talk_call_rules_bg.wasm',
 ];
 /** What it may hold besides: npm always adds the README; the .d.mts twin and the wasm URL types. */
 const OPTIONAL_FILES = ['README.md', 'LICENSE', 'js/index.d.mts', 'js/wasm-url.d.ts'];

@@ -500,7 +500,7 @@ test('allowedActions models the join and update-flags bodies it is given', async
 	assert.equal(allowedActions(state, actor, NOW, { brief: 'yes' }).reason, 'bad-input');
 });
 
-// The bridge writes documents into the module's input area itself (js/index.mjs, `abi`): ASCII text in
+// The bridge writes documents into the module's input area itself (js/core.mjs, `abi`): ASCII text in
 // one pass, anything else encoded for its exact size, and text that can not fit refused in JS with the
 // engine's wording.
 loadedTest('non-ASCII text crosses the C ABI unchanged, in every document position', () => {

@@ -45,7 +45,7 @@ function input(n) {
 function work(fn) {
 	const counts = { callbacks: 0, moduleCalls: 0, moduleChars: 0 };
 	const saved = METHODS.map((m) => Array.prototype[m]);
-	// Text crosses into the module as TextEncoder output (js/index.mjs encodes each document).
+	// Text crosses into the module as TextEncoder output (js/core.mjs encodes each document).
 	const { encode, encodeInto } = TextEncoder.prototype;
 	const count = (source) => {
 		// The state is the first and largest document of each call.

@@ -12,10 +12,11 @@
 // (getRoomsForActor, getRoomForUserByToken), `lib/Service/ParticipantService.php` (getParticipant,
 // getParticipantBySession) and `lib/Middleware/InjectionMiddleware.php` (getLoggedInOrGuest).
 //
-// Written from the server's behaviour as documented in the spec (§1.3, §2, §5) and Talk 18's
-// formatters; it does not use the module or the adapter. Side effects of those GET requests
-// (an expired lobby timer reset, sessions idle for more than 100 s removed, stale guests cleaned
-// up) are not applied: the decisions are compared against the rows as they were rendered.
+// Written from that server code, `lib/Middleware/CanUseTalkMiddleware.php` (beforeController),
+// `lib/Participant.php` (getPermissions, canStartCall) and Talk 18's formatters; it does not use
+// the module or the adapter. Side effects of those GET requests (an expired lobby timer reset,
+// sessions idle for more than 100 s removed, stale guests cleaned up) are not applied: the
+// decisions are compared against the rows as they were rendered.
 
 const SESSION_TIMEOUT_KILL = 100; // Session::SESSION_TIMEOUT_KILL = 30 * 3 + 10
 const MODERATORS = [1, 2, 6];
@@ -108,7 +109,7 @@ function lobbyAsRead(room, now) {
 	return { state: room.lobbyState, timer: room.lobbyTimer };
 }
 
-/** `Participant::getPermissions()` (spec §5.1). */
+/** `lib/Participant.php::getPermissions` (with `lib/Config.php::getDefaultPermissions`). */
 export function effectivePermissions(cfg, room, a) {
 	if (MODERATORS.includes(a.participantType)) {
 		return 254;
@@ -121,7 +122,7 @@ export function effectivePermissions(cfg, room, a) {
 	return cfg.defaultPermissions ?? 246;
 }
 
-/** `Participant::canStartCall()` (spec §5.2). */
+/** `lib/Participant.php::canStartCall`. */
 function canStartCall(cfg, room, a) {
 	if (room.type === 6 || cfg.startCalls === 3 || !(effectivePermissions(cfg, room, a) & 2)) {
 		return false;

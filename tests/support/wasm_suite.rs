@@ -190,7 +190,8 @@ fn deep_object(depth: usize) -> JsValue {
     v
 }
 
-/// The join of STATE as the contract says it must be answered (spec §3.2, §4.2).
+/// The join of STATE as the contract says it must be answered (`lib/Controller/CallController.php::joinCall`,
+/// `lib/Service/RoomService.php::setActiveSince`).
 fn assert_right_join(outcome: &str) {
     let o = parse(outcome);
     assert_eq!(o.get("status").and_then(Value::as_i64), Some(200), "{outcome}");

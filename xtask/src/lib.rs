@@ -7,6 +7,7 @@
 pub mod check;
 pub mod gen;
 pub mod json;
+pub mod lint;
 pub mod native;
 pub mod transcript;
 pub mod vectors;

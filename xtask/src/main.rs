@@ -18,6 +18,11 @@ fn usage() -> &'static str {
                                   writable columns, Talk's constants, the C ABI's exports (js/facts.mjs,
                                   php/src/Facts.php, the generated blocks of js/index.d.ts and README);
                                   --check: fail when one is out of date
+  lint [DIR]                      comments in src/ cite the server's code, not documents outside the
+                                  repository, and name local files that exist; README.md at most 300
+                                  lines; relative links of the markdown documents resolve (one line
+                                  per finding, then \"N findings\"; exit 1 when N > 0); DIR: another
+                                  checkout (default: this repository)
 
 Reports end with exactly \"N passed, M failed\"; the exit status is 0 only when M is 0 (2: usage or input errors)."
 }
@@ -132,6 +137,12 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                 println!("wrote {}", path.display());
             }
             Ok(ExitCode::SUCCESS)
+        }
+        "lint" => {
+            let root = rest.first().map(PathBuf::from).unwrap_or_else(vectors::root);
+            let findings = xtask::lint::lint(&root)?;
+            print!("{}", xtask::lint::render(&findings));
+            Ok(if findings.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         "-h" | "--help" | "help" => {
             println!("{}", usage());
