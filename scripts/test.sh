@@ -14,9 +14,14 @@ stage_lint() {
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p talk-call-rules --target "$TARGET" --lib --tests -- -D warnings
+	# The crate as its users build it (without the feature `internals`, which the workspace's tools
+	# and the tests turn on): no dead code, and every public item documented (#![deny(missing_docs)]),
+	# with no broken or private intra-doc link.
+	cargo clippy -p talk-call-rules --lib -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc -p talk-call-rules --no-deps --quiet
 	cargo xtask lint
 	node tests/support/import-cycles.mjs js playground bench examples
-	log "lint: rustfmt and clippy (native and wasm32) are clean"
+	log "lint: rustfmt, clippy (native and wasm32), rustdoc, citations and links, JS import cycles are clean"
 }
 
 # Fails unless the wasm-bindgen test runner output in $1 reports "test result: ok. N passed" with
