@@ -80,8 +80,8 @@ pub use abi::ABI_VERSION;
 pub use actions::{AllowedActions, CallerInfo, Entry, ModelledRequest};
 pub use api::{
     allowed_actions, allowed_actions_json, allowed_actions_text, apply, apply_json, evaluate, evaluate_json,
-    evaluate_text, explain, explain_json, facts, ocs, ocs_json, parse_document, read_request, read_request_value,
-    read_state, read_state_value, version,
+    evaluate_text, explain, explain_json, facts, ocs, ocs_json, read_request, read_request_value, read_state,
+    read_state_value, version,
 };
 pub use decide::decide;
 pub use error::{ErrorKind, InputError};
