@@ -28,6 +28,24 @@
 //! let outcome = talk_call_rules::evaluate_json(request, state);
 //! assert!(outcome.starts_with(r#"{"status":200,"data":[]"#));
 //! ```
+//!
+//! The same request through the typed model: read once, decide, look at the answer.
+//!
+//! ```
+//! use talk_call_rules::{decide, read_request, read_state, Effect, Mutation, Reason};
+//!
+//! let state = read_state(r#"{"room":{"token":"abcd1234","type":2},
+//!   "attendees":[{"attendeeId":1,"actorType":"users","actorId":"alice","participantType":1}],
+//!   "sessions":[{"sessionId":"s1","attendeeId":1,"inCall":0,"lastPing":1700000000}]}"#)?;
+//! let join = read_request(r#"{"method":"POST","path":"/call/abcd1234","body":{"flags":3},
+//!   "actor":{"userId":"alice","sessionId":"s1"},"now":1700000000}"#)?;
+//! let outcome = decide(&join, &state);
+//! assert_eq!((outcome.status, outcome.reason), (200, Reason::Ok));
+//! // The session joins and the call starts: the rows to write, then what to send.
+//! assert!(matches!(&outcome.mutations[0], Mutation::UpdateSession { session_id, .. } if session_id == "s1"));
+//! assert!(outcome.effects.iter().any(|e| matches!(e, Effect::SystemMessage { message, .. } if *message == "call_started")));
+//! # Ok::<(), talk_call_rules::InputError>(())
+//! ```
 
 // An `Outcome` in `Err` is the answer itself (a refusal from the router or the
 // guards), built once per call and returned to the host: boxing it would only
