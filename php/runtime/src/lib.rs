@@ -1,4 +1,4 @@
-//! The PHP bridge's runtime: `libtcr_php.so`, loaded by `php/src/Internal/FastRuntime.php`
+//! The PHP bridge's runtime: `libtcr_php.so`, loaded by `php/src/Internal/Fast.php`
 //! through FFI (declarations in `php/runtime/tcr_php.h`).
 //!
 //! Why a library of our own instead of a generic `wasm.h` runtime:
