@@ -23,7 +23,14 @@ const INT32_MAX: i64 = i32::MAX as i64;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     /// An integer in `min..=max`; null only when `nullable`.
-    Int { min: i64, max: i64, nullable: bool },
+    Int {
+        /// The smallest value.
+        min: i64,
+        /// The largest value.
+        max: i64,
+        /// Whether null is a value.
+        nullable: bool,
+    },
     /// A string, or null.
     Text,
 }
@@ -31,7 +38,9 @@ pub enum Kind {
 /// One writable column: the State's field name and what it holds.
 #[derive(Clone, Copy, Debug)]
 pub struct Column {
+    /// The State's field name (`"callFlag"`).
     pub field: &'static str,
+    /// What it holds.
     pub kind: Kind,
 }
 
@@ -52,12 +61,16 @@ const fn text(field: &'static str) -> Column {
 /// writable columns.
 #[derive(Debug)]
 pub struct Table {
+    /// The State's member (`"room"`, `"attendees"`, `"sessions"`).
     pub name: &'static str,
+    /// The mutation's `op` (`"updateRoom"` …).
     pub op: &'static str,
+    /// The writable columns, in order.
     pub columns: &'static [Column],
 }
 
 impl Table {
+    /// The writable column with this field name.
     pub fn column(&self, field: &str) -> Option<&'static Column> {
         self.columns.iter().find(|c| c.field == field)
     }
