@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 // Types for js/index.mjs — the talk-call-rules bridge (Nextcloud Talk Call API v4, Talk 18 parity).
-// Shapes: README.md, section API. Field names are camelCase mirrors of the server's columns;
+// Shapes: README.md, section API, and docs/api.md. Field names are camelCase mirrors of the server's columns;
 // flags and permissions are integers. Unknown fields are allowed everywhere and survive `apply`.
 
 // ---------------------------------------------------------------------------------------------
