@@ -32,7 +32,7 @@ usage: ./build.sh COMMAND [ARGS]
   clean        remove pkg/, tests/artifacts/ and target/transcripts/
 
 Test stages (each also runs alone: ./build.sh test-STAGE, or several: ./build.sh test STAGE...):
-  lint, cargo-test, wasm-node, wasm-chromium, node, types, php, playground, bundlers, csp,
+  lint, cargo-test, wasm-node, wasm-chromium, node, types, php, stress, playground, bundlers, csp,
   vectors-node, vectors-chromium, vectors-php
 
 Environment: CHROMEDRIVER (default /usr/bin/chromedriver), CHROMIUM (default /usr/bin/chromium),

@@ -503,7 +503,7 @@ function str(value) {
 // the characters in JS; TextEncoder.encode would allocate a new buffer per call); the answer comes
 // back as JSON text through the glue's TextDecoder. The object API adds JSON.stringify before and
 // JSON.parse after: faster than the module's own object exports (serde-wasm-bindgen, field by
-// field across the boundary), measured side by side (README, "Size and speed"), and a throwing
+// field across the boundary), measured side by side (docs/performance.md), and a throwing
 // getter or a cycle stays on the JS side.
 
 const encoder = new TextEncoder();

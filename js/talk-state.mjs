@@ -388,7 +388,7 @@ function freshSometime(lastPing, now, skew) {
 	return lastPing >= now - skew - SESSION_TIMEOUT;
 }
 
-/** The fields read from the conversation (see README, "What it reads"). */
+/** The fields read from the conversation (see docs/frontend.md, "What it reads"). */
 const CONVERSATION_FIELDS = [
 	'token', 'type', 'attendeeId', 'actorType', 'actorId', 'participantType', 'permissions', 'attendeePermissions',
 	'callPermissions', 'defaultPermissions', 'sessionId', 'participantFlags', 'lastPing', 'readOnly', 'lobbyState',

@@ -2,6 +2,7 @@
 //! why not: every call action is answered by running the very request through
 //! [`crate::decide::decide`], so the map can never disagree with `evaluate`.
 
+use crate::apply::{RoomColumn, SessionColumn};
 use crate::model::{Actor, Request, State, ACTOR_PHONES};
 use crate::outcome::{kind, Mutation, Outcome, Reason};
 use serde::Serialize;
@@ -152,14 +153,16 @@ fn entry(raw: Request, st: &State, brief: bool) -> (Entry, Outcome) {
 /// The caller's session flags after the outcome (the mutation it would persist).
 fn stored_flags(o: &Outcome) -> Option<i64> {
     o.mutations.iter().find_map(|m| match m {
-        Mutation::UpdateSession { set, .. } => set.iter().find(|(k, _)| *k == "inCall").and_then(|(_, v)| v.as_i64()),
+        Mutation::UpdateSession { set, .. } => {
+            set.iter().find(|(k, _)| *k == SessionColumn::InCall).and_then(|(_, v)| v.as_i64())
+        }
         _ => None,
     })
 }
 
 fn starts_call(o: &Outcome) -> bool {
     o.mutations.iter().any(|m| match m {
-        Mutation::UpdateRoom { set } => set.iter().any(|(k, v)| *k == "activeSince" && !v.is_null()),
+        Mutation::UpdateRoom { set } => set.iter().any(|(k, v)| *k == RoomColumn::ActiveSince && !v.is_null()),
         _ => false,
     })
 }

@@ -23,7 +23,14 @@ const INT32_MAX: i64 = i32::MAX as i64;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     /// An integer in `min..=max`; null only when `nullable`.
-    Int { min: i64, max: i64, nullable: bool },
+    Int {
+        /// The smallest value.
+        min: i64,
+        /// The largest value.
+        max: i64,
+        /// Whether null is a value.
+        nullable: bool,
+    },
     /// A string, or null.
     Text,
 }
@@ -31,7 +38,9 @@ pub enum Kind {
 /// One writable column: the State's field name and what it holds.
 #[derive(Clone, Copy, Debug)]
 pub struct Column {
+    /// The State's field name (`"callFlag"`).
     pub field: &'static str,
+    /// What it holds.
     pub kind: Kind,
 }
 
@@ -52,60 +61,145 @@ const fn text(field: &'static str) -> Column {
 /// writable columns.
 #[derive(Debug)]
 pub struct Table {
+    /// The State's member (`"room"`, `"attendees"`, `"sessions"`).
     pub name: &'static str,
+    /// The mutation's `op` (`"updateRoom"` …).
     pub op: &'static str,
+    /// The writable columns, in order.
     pub columns: &'static [Column],
 }
 
 impl Table {
+    /// The writable column with this field name.
     pub fn column(&self, field: &str) -> Option<&'static Column> {
         self.columns.iter().find(|c| c.field == field)
     }
 }
 
-/// The one list of writable columns (php/src/Storage/Columns.php writes the same
-/// fields; php/tests/MutationColumnsTest.php compares the two through `facts()`).
-pub const COLUMNS: [Table; 3] = [
-    Table {
-        name: "room",
-        op: "updateRoom",
-        columns: &[
-            int("type", 1, 6),
-            int("readOnly", 0, 1),
-            int("listable", 0, 2),
-            int("lobbyState", 0, 1),
-            time("lobbyTimer"),
-            text("objectType"),
-            int("callFlag", INT32_MIN, INT32_MAX),
-            time("activeSince"),
-            int("activeGuests", 0, INT32_MAX),
-            int("defaultPermissions", INT32_MIN, INT32_MAX),
-            int("callPermissions", INT32_MIN, INT32_MAX),
-            int("recordingConsent", 0, 2),
-            int("callRecording", 0, 5),
-            int("breakoutRoomMode", 0, 3),
-            int("breakoutRoomStatus", 0, 2),
-        ],
-    },
-    Table {
-        name: "attendees",
-        op: "updateAttendee",
-        columns: &[
-            text("displayName"),
-            int("participantType", 1, 6),
-            int("permissions", INT32_MIN, INT32_MAX),
-            time("lastJoinedCall"),
-            int("notificationCalls", 0, 1),
-            text("phoneNumber"),
-            text("callId"),
-        ],
-    },
-    Table {
-        name: "sessions",
-        op: "updateSession",
-        columns: &[int("inCall", INT32_MIN, INT32_MAX), int("lastPing", 0, MAX_SAFE_INT)],
-    },
-];
+/// A writable column of one table, by name: the rules write a row through these (see
+/// [`crate::outcome::Set`]), never through a field name of their own. Each table's enum
+/// and its row of `COLUMNS` (`facts()`'s `columns`) come from the one list below.
+pub trait Writable: Copy + Eq + std::fmt::Debug + 'static {
+    /// The table the column belongs to (its entry of `COLUMNS`).
+    const TABLE: &'static Table;
+    /// Every column of the table, in the table's order.
+    const ALL: &'static [Self];
+
+    /// Its place in `TABLE.columns`.
+    fn position(self) -> usize;
+
+    /// The column: the State's field name and what it holds.
+    fn column(self) -> &'static Column {
+        &Self::TABLE.columns[self.position()]
+    }
+
+    /// The State's field name (`"callFlag"`), as a mutation's `set` names it.
+    fn name(self) -> &'static str {
+        self.column().field
+    }
+
+    /// The column of this table with that field name.
+    fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|c| c.name() == name)
+    }
+}
+
+/// The writable columns, table by table: the enum that names them in the rules, the
+/// State's table and the `op` that writes it, and per column its variant and [`Column`].
+macro_rules! writable {
+    ($(
+        $(#[$meta:meta])*
+        $ty:ident = $table:literal, $op:literal {
+            $($(#[$cmeta:meta])* $variant:ident = $column:expr,)+
+        }
+    )+) => {
+        $(
+            $(#[$meta])*
+            #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum $ty {
+                $($(#[$cmeta])* $variant,)+
+            }
+
+            impl $ty {
+                const DEFINITION: Table = Table { name: $table, op: $op, columns: &[$($column,)+] };
+            }
+
+            impl Writable for $ty {
+                const TABLE: &'static Table = &$ty::DEFINITION;
+                const ALL: &'static [$ty] = &[$($ty::$variant,)+];
+
+                fn position(self) -> usize {
+                    self as usize
+                }
+            }
+        )+
+
+        /// The one list of writable columns (php/src/Storage/Columns.php writes the same
+        /// fields; php/tests/MutationColumnsTest.php compares the two through `facts()`).
+        pub const COLUMNS: [Table; [$($table,)+].len()] = [$($ty::DEFINITION,)+];
+    };
+}
+
+writable! {
+    /// A writable column of `talk_rooms` (`state.room`).
+    RoomColumn = "room", "updateRoom" {
+        /// `type`: the conversation type (`Room::TYPE_*`).
+        Type = int("type", 1, 6),
+        /// `readOnly`: 0 read-write, 1 read-only.
+        ReadOnly = int("readOnly", 0, 1),
+        /// `listable` ([`crate::model::Listable`]).
+        Listable = int("listable", 0, crate::model::Listable::MAX),
+        /// `lobbyState` ([`crate::model::LobbyState`]).
+        LobbyState = int("lobbyState", 0, crate::model::LobbyState::MAX),
+        /// `lobbyTimer`: unix seconds the lobby lifts at, or null.
+        LobbyTimer = time("lobbyTimer"),
+        /// `objectType`: what the conversation is attached to.
+        ObjectType = text("objectType"),
+        /// `callFlag`: the in-call flags of everyone who joined the call.
+        CallFlag = int("callFlag", INT32_MIN, INT32_MAX),
+        /// `activeSince`: unix seconds the call started, or null.
+        ActiveSince = time("activeSince"),
+        /// `activeGuests`: guests who joined the call.
+        ActiveGuests = int("activeGuests", 0, INT32_MAX),
+        /// `defaultPermissions`: the conversation's permissions.
+        DefaultPermissions = int("defaultPermissions", INT32_MIN, INT32_MAX),
+        /// `callPermissions`: the call's permissions.
+        CallPermissions = int("callPermissions", INT32_MIN, INT32_MAX),
+        /// `recordingConsent` ([`crate::model::RecordingConsent`]).
+        RecordingConsent = int("recordingConsent", 0, crate::model::RecordingConsent::MAX),
+        /// `callRecording` ([`crate::model::CallRecording`]).
+        CallRecording = int("callRecording", 0, crate::model::CallRecording::MAX),
+        /// `breakoutRoomMode` ([`crate::model::BreakoutRoomMode`]).
+        BreakoutRoomMode = int("breakoutRoomMode", 0, crate::model::BreakoutRoomMode::MAX),
+        /// `breakoutRoomStatus` ([`crate::model::BreakoutRoomStatus`]).
+        BreakoutRoomStatus = int("breakoutRoomStatus", 0, crate::model::BreakoutRoomStatus::MAX),
+    }
+    /// A writable column of `talk_attendees` (`state.attendees`).
+    AttendeeColumn = "attendees", "updateAttendee" {
+        /// `displayName`.
+        DisplayName = text("displayName"),
+        /// `participantType` (`Participant::OWNER` …).
+        ParticipantType = int("participantType", 1, 6),
+        /// `permissions`: the attendee's own permissions.
+        Permissions = int("permissions", INT32_MIN, INT32_MAX),
+        /// `lastJoinedCall`: unix seconds, or null.
+        LastJoinedCall = time("lastJoinedCall"),
+        /// `notificationCalls`: 0 off, 1 on.
+        NotificationCalls = int("notificationCalls", 0, 1),
+        /// `phoneNumber` of a phone attendee.
+        PhoneNumber = text("phoneNumber"),
+        /// `callId` of a phone attendee's dial-out.
+        CallId = text("callId"),
+    }
+    /// A writable column of `talk_sessions` (`state.sessions`).
+    SessionColumn = "sessions", "updateSession" {
+        /// `inCall`: the session's in-call flags.
+        InCall = int("inCall", INT32_MIN, INT32_MAX),
+        /// `lastPing`: unix seconds.
+        LastPing = int("lastPing", 0, MAX_SAFE_INT),
+    }
+}
 
 /// The writable columns as `facts()` lists them:
 /// `{ room: { field: { type: "int", min, max, nullable } | { type: "string", nullable: true } }, … }`.
@@ -316,6 +410,55 @@ mod tests {
 
     fn parse(text: &str) -> Result<Value, InputError> {
         crate::document::tree(text, "test")
+    }
+
+    /// The typed names and the table are one list: every column a rule can name is an entry
+    /// of [`COLUMNS`] at the variant's place, and every entry has its typed name.
+    #[test]
+    fn every_column_has_its_typed_name_and_every_name_its_column() {
+        fn check<C: Writable>(table: &Table) {
+            assert_eq!((C::TABLE.name, C::TABLE.op), (table.name, table.op));
+            assert_eq!(C::ALL.len(), table.columns.len(), "{}", table.name);
+            for (i, c) in C::ALL.iter().enumerate() {
+                assert_eq!(c.position(), i);
+                assert_eq!(c.name(), table.columns[i].field, "{}", table.name);
+                assert_eq!(c.column().kind, table.columns[i].kind, "{}", c.name());
+                assert_eq!(C::from_name(c.name()), Some(*c));
+            }
+            for column in table.columns {
+                assert_eq!(C::from_name(column.field).map(C::name), Some(column.field), "{}", table.name);
+            }
+            assert_eq!(C::from_name("token"), None);
+        }
+        assert_eq!(COLUMNS.len(), 3);
+        check::<RoomColumn>(&COLUMNS[0]);
+        check::<AttendeeColumn>(&COLUMNS[1]);
+        check::<SessionColumn>(&COLUMNS[2]);
+        // A column of another table is not one of this table's.
+        assert_eq!(RoomColumn::from_name("inCall"), None);
+        assert_eq!(SessionColumn::from_name("callFlag"), None);
+        // Every column a rule can name, written through a mutation as the rules write it, is
+        // one that `apply` takes.
+        fn value<C: Writable>(c: C) -> Value {
+            match c.column().kind {
+                Kind::Int { min, .. } => json!(min),
+                Kind::Text => Value::Null,
+            }
+        }
+        fn set<C: Writable>() -> crate::outcome::Set<C> {
+            crate::outcome::Set(C::ALL.iter().map(|c| (*c, value(*c))).collect())
+        }
+        use crate::outcome::Mutation;
+        let mutations = [
+            Mutation::UpdateRoom { set: set() },
+            Mutation::UpdateAttendee { attendee_id: 2, set: set() },
+            Mutation::UpdateSession { session_id: "s1".into(), set: set() },
+        ];
+        let list = Value::Array(mutations.iter().map(Mutation::to_value).collect());
+        let next = apply(&parse(STATE).unwrap(), &list).unwrap();
+        assert_eq!(next["room"]["callFlag"], json!(INT32_MIN));
+        assert_eq!(next["sessions"][0]["lastPing"], json!(0));
+        assert_eq!(next["attendees"][1]["callId"], Value::Null);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use crate::context::{Caller, Ctx};
 use crate::model::{Attendee, RoomType};
-use crate::outcome::Effect;
+use crate::outcome::{Effect, SystemMessage};
 
 /// After a session left the call: the call ends only when no session of the room
 /// is still in it with a fresh ping. Stale sessions keep their flags.
@@ -23,7 +23,7 @@ pub fn end(cx: &mut Ctx, caller: &Caller, for_everyone: bool) {
         cx.effect(Effect::StopRecording);
     }
     if for_everyone {
-        cx.system_message(caller, "call_ended_everyone", None);
+        cx.system_message(caller, SystemMessage::CallEndedEveryone, None);
         return;
     }
     // The activity listener attributes the end to the first user who joined since
@@ -33,7 +33,7 @@ pub fn end(cx: &mut Ctx, caller: &Caller, for_everyone: bool) {
     let joined: Vec<&Attendee> =
         cx.state.attendees.iter().filter(|a| a.is_user() && a.last_joined_call.is_some_and(|t| t >= since)).collect();
     let one_to_one = matches!(cx.state.room.room_type, RoomType::OneToOne | RoomType::FormerOneToOne);
-    let message = if one_to_one && joined.len() == 1 { "call_missed" } else { "call_ended" };
+    let message = if one_to_one && joined.len() == 1 { SystemMessage::CallMissed } else { SystemMessage::CallEnded };
     let (actor_type, actor_id) = match joined.first() {
         Some(a) => (a.actor_type.clone(), a.actor_id.clone()),
         None => ("guests".to_string(), "guests-only".to_string()),
@@ -71,8 +71,8 @@ mod tests {
             Some(Effect::SystemMessage { message, .. }) => *message,
             other => panic!("{other:?}"),
         };
-        assert_eq!(message(1), "call_missed");
-        assert_eq!(message(5), "call_missed");
-        assert_eq!(message(2), "call_ended");
+        assert_eq!(message(1), SystemMessage::CallMissed);
+        assert_eq!(message(5), SystemMessage::CallMissed);
+        assert_eq!(message(2), SystemMessage::CallEnded);
     }
 }

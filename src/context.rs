@@ -2,8 +2,9 @@
 //! the mutations and effects recorded in the order the server performs them.
 //! Later steps of an endpoint see the rows as earlier steps left them.
 
+use crate::apply::{AttendeeColumn, RoomColumn, SessionColumn};
 use crate::model::*;
-use crate::outcome::{Effect, Mutation, Set};
+use crate::outcome::{Effect, Mutation, Set, SystemMessage};
 use serde_json::Value;
 use std::borrow::Cow;
 
@@ -58,14 +59,14 @@ impl<'s> Ctx<'s> {
     }
 
     /// A system message attributed to the caller.
-    pub fn system_message(&mut self, c: &Caller, message: &'static str, silent: Option<bool>) {
+    pub fn system_message(&mut self, c: &Caller, message: SystemMessage, silent: Option<bool>) {
         let a = self.attendee(c);
         let e =
             Effect::SystemMessage { message, actor_type: a.actor_type.clone(), actor_id: a.actor_id.clone(), silent };
         self.effects.push(e);
     }
 
-    fn room_mutation(&mut self, set: Vec<(&'static str, Value)>) {
+    fn room_mutation(&mut self, set: Vec<(RoomColumn, Value)>) {
         if !set.is_empty() {
             self.mutations.push(Mutation::UpdateRoom { set: Set(set) });
         }
@@ -75,7 +76,7 @@ impl<'s> Ctx<'s> {
         if self.state.sessions[index].in_call != flags {
             let s = &mut self.state.to_mut().sessions[index];
             s.in_call = flags;
-            let set = Set(vec![("inCall", Value::from(flags.column()))]);
+            let set = Set(vec![(SessionColumn::InCall, Value::from(flags.column()))]);
             self.mutations.push(Mutation::UpdateSession { session_id: s.session_id.clone(), set });
         }
     }
@@ -84,7 +85,7 @@ impl<'s> Ctx<'s> {
         if self.state.attendees[index].last_joined_call != Some(at) {
             let a = &mut self.state.to_mut().attendees[index];
             a.last_joined_call = Some(at);
-            let set = Set(vec![("lastJoinedCall", Value::from(at))]);
+            let set = Set(vec![(AttendeeColumn::LastJoinedCall, Value::from(at))]);
             self.mutations.push(Mutation::UpdateAttendee { attendee_id: a.attendee_id, set });
         }
     }
@@ -95,7 +96,7 @@ impl<'s> Ctx<'s> {
         if self.state.attendees[index].call_id.as_deref() != Some("") {
             let a = &mut self.state.to_mut().attendees[index];
             a.call_id = Some(String::new());
-            let set = Set(vec![("callId", Value::from(""))]);
+            let set = Set(vec![(AttendeeColumn::CallId, Value::from(""))]);
             self.mutations.push(Mutation::UpdateAttendee { attendee_id: a.attendee_id, set });
         }
     }
@@ -111,7 +112,7 @@ impl<'s> Ctx<'s> {
         for a in &mut self.state.to_mut().attendees {
             if resets(a) {
                 a.permissions = Permissions::DEFAULT;
-                let set = Set(vec![("permissions", Value::from(0))]);
+                let set = Set(vec![(AttendeeColumn::Permissions, Value::from(Permissions::DEFAULT.column()))]);
                 self.mutations.push(Mutation::UpdateAttendee { attendee_id: a.attendee_id, set });
             }
         }
@@ -120,7 +121,7 @@ impl<'s> Ctx<'s> {
     pub fn set_call_permissions(&mut self, p: Permissions) {
         if self.state.room.call_permissions != p {
             self.state.to_mut().room.call_permissions = p;
-            self.room_mutation(vec![("callPermissions", Value::from(p.column()))]);
+            self.room_mutation(vec![(RoomColumn::CallPermissions, Value::from(p.column()))]);
         }
     }
 
@@ -136,13 +137,14 @@ impl<'s> Ctx<'s> {
             let r = &mut self.state.to_mut().room;
             r.lobby_state = LobbyState::None;
             r.lobby_timer = None;
-            let mut set = vec![("lobbyTimer", Value::Null)];
+            let mut set = vec![(RoomColumn::LobbyTimer, Value::Null)];
             if was_on {
-                set.insert(0, ("lobbyState", Value::from(LobbyState::None.column())));
+                set.insert(0, (RoomColumn::LobbyState, Value::from(LobbyState::None.column())));
             }
             self.room_mutation(set);
             if was_on {
-                let message = if breakout { "breakout_rooms_started" } else { "lobby_timer_reached" };
+                let message =
+                    if breakout { SystemMessage::BreakoutRoomsStarted } else { SystemMessage::LobbyTimerReached };
                 let (actor_type, actor_id) = self.requester();
                 self.effects.push(Effect::SystemMessage { message, actor_type, actor_id, silent: None });
             }
@@ -161,16 +163,16 @@ impl<'s> Ctx<'s> {
             // `active_guests + 1` in SQL; held at the column's range (a signed 32-bit integer, what
             // the State's reader and `apply` accept), so the mutation always applies.
             r.active_guests = (r.active_guests + 1).min(i64::from(i32::MAX));
-            set.push(("activeGuests", Value::from(r.active_guests)));
+            set.push((RoomColumn::ActiveGuests, Value::from(r.active_guests)));
         }
         if (!is_guest || r.room_type == RoomType::Public) && !r.call_flag.contains(flags) {
             r.call_flag |= flags;
-            set.push(("callFlag", Value::from(r.call_flag.column())));
+            set.push((RoomColumn::CallFlag, Value::from(r.call_flag.column())));
         }
         let started = r.active_since.is_none();
         if started {
             r.active_since = Some(now);
-            set.push(("activeSince", Value::from(now)));
+            set.push((RoomColumn::ActiveSince, Value::from(now)));
         }
         self.room_mutation(set);
         started
@@ -187,16 +189,16 @@ impl<'s> Ctx<'s> {
         r.call_permissions = Permissions::DEFAULT;
         let mut set = Vec::new();
         if before.0.is_some() {
-            set.push(("activeSince", Value::Null));
+            set.push((RoomColumn::ActiveSince, Value::Null));
         }
         if !before.1.is_empty() {
-            set.push(("callFlag", Value::from(0)));
+            set.push((RoomColumn::CallFlag, Value::from(InCall::DISCONNECTED.column())));
         }
         if before.2 != 0 {
-            set.push(("activeGuests", Value::from(0)));
+            set.push((RoomColumn::ActiveGuests, Value::from(0)));
         }
         if !before.3.is_empty() {
-            set.push(("callPermissions", Value::from(0)));
+            set.push((RoomColumn::CallPermissions, Value::from(Permissions::DEFAULT.column())));
         }
         self.room_mutation(set);
     }

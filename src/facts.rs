@@ -13,14 +13,15 @@ use serde_json::{json, Map, Value};
 
 /// `{ reasons: [{code, status, explanation, when}], limits: {...}, columns: {...}, inCall,
 /// permissions, participantTypes, moderatorTypes, guestTypes, roomTypes, startCalls,
-/// actorTypes, sessionTimeout, abiVersion, abi, badInput, badInputEnvelope,
+/// actorTypes, sessionTimeout, systemMessages, abiVersion, abi, badInput, badInputEnvelope,
 /// badInputExplanation }`:
 /// - `columns`: the fields mutations may write, per table (see [`crate::apply::COLUMNS`]);
 /// - `inCall`, `permissions`, `participantTypes`, `roomTypes`, `startCalls`, `actorTypes`:
 ///   name => value (Talk's constant names); `moderatorTypes` and `guestTypes`: the
 ///   participant types with moderator rights and the guests' (`Participant::
 ///   hasModeratorPermissions()`, `isGuest()`); `sessionTimeout`: seconds a ping keeps a
-///   session fresh (`Session::SESSION_TIMEOUT`);
+///   session fresh (`Session::SESSION_TIMEOUT`); `systemMessages`: the chat system messages the
+///   rules post (see [`crate::outcome::SystemMessage`]);
 /// - `abiVersion` and `abi`: the C ABI's exports (see [`crate::abi::EXPORTS`]);
 /// - the bad-input shapes carry the detail `"<detail>"`.
 pub fn facts() -> Value {
@@ -53,6 +54,7 @@ pub fn facts() -> Value {
         "startCalls": named(StartCalls::ALL.iter().map(|(n, s)| (*n, *s as i64))),
         "actorTypes": named(model::ACTOR_TYPES.iter().copied()),
         "sessionTimeout": model::SESSION_TIMEOUT,
+        "systemMessages": crate::outcome::SYSTEM_MESSAGES,
         "abiVersion": crate::abi::ABI_VERSION,
         "abi": crate::abi::exports_fact(),
         "badInput": bad.to_value(),

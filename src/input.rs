@@ -97,7 +97,7 @@ impl Rows {
     }
 }
 
-/// A State from any serde format, checked as [`state_text`] checks it.
+/// A State from any serde format, checked as [`crate::read_state`] checks it.
 impl<'de> Deserialize<'de> for State {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<State, D::Error> {
         Rows::deserialize(d)?.check().map_err(serde::de::Error::custom)

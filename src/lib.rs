@@ -32,7 +32,7 @@
 //! The same request through the typed model: read once, decide, look at the answer.
 //!
 //! ```
-//! use talk_call_rules::{decide, read_request, read_state, Effect, Mutation, Reason};
+//! use talk_call_rules::{decide, read_request, read_state, Effect, Mutation, Reason, SystemMessage};
 //!
 //! let state = read_state(r#"{"room":{"token":"abcd1234","type":2},
 //!   "attendees":[{"attendeeId":1,"actorType":"users","actorId":"alice","participantType":1}],
@@ -43,7 +43,7 @@
 //! assert_eq!((outcome.status, outcome.reason), (200, Reason::Ok));
 //! // The session joins and the call starts: the rows to write, then what to send.
 //! assert!(matches!(&outcome.mutations[0], Mutation::UpdateSession { session_id, .. } if session_id == "s1"));
-//! assert!(outcome.effects.iter().any(|e| matches!(e, Effect::SystemMessage { message, .. } if *message == "call_started")));
+//! assert!(outcome.effects.iter().any(|e| matches!(e, Effect::SystemMessage { message, .. } if *message == SystemMessage::CallStarted)));
 //! # Ok::<(), talk_call_rules::InputError>(())
 //! ```
 
@@ -51,7 +51,7 @@
 // guards), built once per call and returned to the host: boxing it would only
 // add an allocation to every refused request.
 #![allow(clippy::result_large_err)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 /// Declares the crate's modules: private, or public (and hidden from the docs) with the
 /// feature `internals`, for the repository's tools, tests and fuzz targets.
@@ -101,6 +101,7 @@ pub use api::{
     evaluate_text, explain, explain_json, facts, ocs, ocs_json, read_request, read_request_value, read_state,
     read_state_value, version,
 };
+pub use apply::{AttendeeColumn, Column, Kind as ColumnKind, RoomColumn, SessionColumn, Table, Writable};
 pub use decide::decide;
 pub use error::{ErrorKind, InputError};
 pub use model::{
@@ -108,4 +109,4 @@ pub use model::{
     LobbyState, ParticipantType, Permissions, RecordingConsent, Request, Room, RoomType, Session, StartCalls, State,
     SESSION_TIMEOUT,
 };
-pub use outcome::{Data, Effect, Mutation, Outcome, Peer, Reason, Set};
+pub use outcome::{Data, Effect, Mutation, Outcome, Peer, Reason, Set, SystemMessage};

@@ -20,14 +20,19 @@ bitflags! {
     /// `flags`), so unknown bits are retained, never truncated.
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     pub struct InCall: u32 {
+        /// `FLAG_IN_CALL`: in the call.
         const IN_CALL = 1;
+        /// `FLAG_WITH_AUDIO`: sending audio.
         const WITH_AUDIO = 2;
+        /// `FLAG_WITH_VIDEO`: sending video.
         const WITH_VIDEO = 4;
+        /// `FLAG_WITH_PHONE`: joined by phone (SIP).
         const WITH_PHONE = 8;
     }
 }
 
 impl InCall {
+    /// `FLAG_DISCONNECTED` (0): not in the call.
     pub const DISCONNECTED: InCall = InCall::empty();
     /// Flags used by `POST /call/{token}` when the request names none.
     pub const DEFAULT_JOIN: InCall = InCall::IN_CALL.union(InCall::WITH_AUDIO).union(InCall::WITH_VIDEO);
@@ -47,13 +52,21 @@ bitflags! {
     /// Attendee, call and conversation permissions (Talk's `Attendee::PERMISSIONS_*`).
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     pub struct Permissions: u32 {
+        /// `PERMISSIONS_CUSTOM`: the value was set on purpose (not the default).
         const CUSTOM = 1;
+        /// `PERMISSIONS_CALL_START`: may start a call (and ring or dial out).
         const CALL_START = 2;
+        /// `PERMISSIONS_CALL_JOIN`: may join a call.
         const CALL_JOIN = 4;
+        /// `PERMISSIONS_LOBBY_IGNORE`: gets past the lobby.
         const LOBBY_IGNORE = 8;
+        /// `PERMISSIONS_PUBLISH_AUDIO`: may send audio.
         const PUBLISH_AUDIO = 16;
+        /// `PERMISSIONS_PUBLISH_VIDEO`: may send video.
         const PUBLISH_VIDEO = 32;
+        /// `PERMISSIONS_PUBLISH_SCREEN`: may share the screen.
         const PUBLISH_SCREEN = 64;
+        /// `PERMISSIONS_CHAT`: may post chat messages.
         const CHAT = 128;
     }
 }
@@ -80,10 +93,12 @@ impl Permissions {
     /// `PERMISSIONS_MAX_CUSTOM` (255).
     pub const MAX_CUSTOM: Permissions = Permissions::all();
 
+    /// From the stored signed integer, keeping every bit as PHP's `&` would.
     pub fn from_column(v: i64) -> Permissions {
         Permissions::from_bits_retain(v as u32)
     }
 
+    /// Back to the signed integer the column holds.
     pub fn column(self) -> i64 {
         i64::from(self.bits() as i32)
     }
@@ -92,11 +107,17 @@ impl Permissions {
 /// `Participant::OWNER` … `Participant::GUEST_MODERATOR`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ParticipantType {
+    /// `OWNER`: a user who owns the conversation (a moderator).
     Owner = 1,
+    /// `MODERATOR`: a user who moderates it.
     Moderator = 2,
+    /// `USER`: a user who was added.
     User = 3,
+    /// `GUEST`: a guest (not logged in).
     Guest = 4,
+    /// `USER_SELF_JOINED`: a user who joined a public conversation by its link.
     UserSelfJoined = 5,
+    /// `GUEST_MODERATOR`: a guest with moderator rights.
     GuestModerator = 6,
 }
 
@@ -117,6 +138,7 @@ impl ParticipantType {
         ("GUEST_MODERATOR", ParticipantType::GuestModerator),
     ];
 
+    /// From the stored integer; `None` outside 1..6.
     pub fn from_column(v: i64) -> Option<ParticipantType> {
         use ParticipantType::*;
         Some(match v {
@@ -144,11 +166,17 @@ impl ParticipantType {
 /// `Room::TYPE_*`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RoomType {
+    /// `TYPE_ONE_TO_ONE`: a conversation of two users.
     OneToOne = 1,
+    /// `TYPE_GROUP`: a conversation of invited participants.
     Group = 2,
+    /// `TYPE_PUBLIC`: a conversation guests can join by its link.
     Public = 3,
+    /// `TYPE_CHANGELOG`: the read-only changelog of the Talk app.
     Changelog = 4,
+    /// `TYPE_ONE_TO_ONE_FORMER`: a one-to-one conversation one of whose users was deleted.
     FormerOneToOne = 5,
+    /// `TYPE_NOTE_TO_SELF`: a user's notes (no calls).
     NoteToSelf = 6,
 }
 
@@ -170,6 +198,7 @@ impl RoomType {
         ("NOTE_TO_SELF", RoomType::NoteToSelf),
     ];
 
+    /// From the stored integer; `None` outside 1..6.
     pub fn from_column(v: i64) -> Option<RoomType> {
         use RoomType::*;
         Some(match v {
@@ -184,13 +213,17 @@ impl RoomType {
     }
 }
 
-/// App config `start_calls`.
+/// App config `start_calls`: who may start a call (`lib/Room.php`: `Room::START_CALL_*`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum StartCalls {
+    /// `START_CALL_EVERYONE`: every participant, guests too.
     #[default]
     Everyone = 0,
+    /// `START_CALL_USERS`: users and moderators, not guests.
     Users = 1,
+    /// `START_CALL_MODERATORS`: moderators only.
     Moderators = 2,
+    /// `START_CALL_NOONE`: nobody; calls are disabled.
     NoOne = 3,
 }
 
@@ -378,13 +411,21 @@ pub const OBJECT_TYPE_BREAKOUT_ROOM: &str = "room";
 /// Object type of conversations attached to a file.
 pub const OBJECT_TYPE_FILE: &str = "file";
 
+/// `Attendee::ACTOR_USERS`: a user of this server.
 pub const ACTOR_USERS: &str = "users";
+/// `Attendee::ACTOR_GUESTS`: a guest, by the hash of their session id.
 pub const ACTOR_GUESTS: &str = "guests";
+/// `Attendee::ACTOR_PHONES`: a phone number, dialled out to.
 pub const ACTOR_PHONES: &str = "phones";
+/// `Attendee::ACTOR_GROUPS`: a group added as a whole.
 pub const ACTOR_GROUPS: &str = "groups";
+/// `Attendee::ACTOR_CIRCLES`: a team (circle) added as a whole.
 pub const ACTOR_CIRCLES: &str = "circles";
+/// `Attendee::ACTOR_EMAILS`: a guest invited by e-mail.
 pub const ACTOR_EMAILS: &str = "emails";
+/// `Attendee::ACTOR_BRIDGED`: a participant of a bridged chat.
 pub const ACTOR_BRIDGED: &str = "bridged";
+/// `Attendee::ACTOR_FEDERATED_USERS`: a user of another server.
 pub const ACTOR_FEDERATED_USERS: &str = "federated_users";
 
 /// The attendee actor types Talk 18 stores (`Attendee::ACTOR_*`), with the constant's name.
@@ -404,11 +445,13 @@ pub const ACTOR_TYPES: [(&str, &str); 8] = [
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Config {
+    /// App config `start_calls`: who may start a call (0 everyone when unset).
     #[serde(default, deserialize_with = "reading::start_calls")]
     pub start_calls: StartCalls,
+    /// App config `allowed_groups`: users in none of them may not use Talk; empty allows all.
     #[serde(default, deserialize_with = "reading::groups")]
     pub allowed_groups: Vec<String>,
-    /// The server's effective `Config::recordingConsentRequired()`.
+    /// The server's effective `Config::recordingConsentRequired()` (0 no, 1 yes, 2 optional).
     #[serde(default, deserialize_with = "reading::recording_consent")]
     pub recording_consent: RecordingConsent,
     /// App config `default_permissions`; `None` when unset.
@@ -423,36 +466,50 @@ pub struct Config {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Room {
+    /// `token`: the conversation's token, which the request path names.
     #[serde(deserialize_with = "reading::nonempty")]
     pub token: String,
+    /// `type`: the conversation type (`Room::TYPE_*`, 1..6).
     #[serde(rename = "type", deserialize_with = "reading::room_type")]
     pub room_type: RoomType,
+    /// `read_only`: 1 read-only (`Room::READ_ONLY`), 0 read-write (`Room::READ_WRITE`).
     #[serde(default, deserialize_with = "reading::flag", serialize_with = "as_flag")]
     pub read_only: bool,
+    /// `lobby_state`: 0 no lobby, 1 lobby for non-moderators (`Webinary::LOBBY_*`).
     #[serde(default, deserialize_with = "reading::lobby_state")]
     pub lobby_state: LobbyState,
+    /// `lobby_timer`: unix seconds at which the lobby lifts itself, or none.
     #[serde(default, deserialize_with = "reading::timestamp")]
     pub lobby_timer: Option<i64>,
+    /// `object_type`: what the conversation is attached to ("" none, "file", "room" …).
     #[serde(default, deserialize_with = "reading::string")]
     pub object_type: String,
+    /// `call_flag`: the in-call flags of everyone who joined the running call, or 0.
     #[serde(default, deserialize_with = "reading::in_call")]
     pub call_flag: InCall,
+    /// `active_since`: unix seconds the running call started at, or none.
     #[serde(default, deserialize_with = "reading::timestamp")]
     pub active_since: Option<i64>,
+    /// `active_guests`: guests who joined the running call of a public conversation.
     #[serde(default, deserialize_with = "reading::active_guests")]
     pub active_guests: i64,
+    /// `default_permissions`: the conversation's permissions (0: none of its own).
     #[serde(default, deserialize_with = "reading::permissions")]
     pub default_permissions: Permissions,
+    /// `call_permissions`: the running call's permissions (0: none of its own).
     #[serde(default, deserialize_with = "reading::permissions")]
     pub call_permissions: Permissions,
+    /// `recording_consent`: 1 when joining the call needs consent to its recording, else 0.
     #[serde(default, deserialize_with = "reading::recording_consent")]
     pub recording_consent: RecordingConsent,
+    /// `call_recording`: 0 not recording … 5 failed (`Room::RECORDING_*`).
     #[serde(default, deserialize_with = "reading::call_recording")]
     pub call_recording: CallRecording,
-    /// Breakout columns are not read by the call rules, but must hold a value the server
-    /// stores (`lib/Model/BreakoutRoom.php`).
+    /// `breakout_room_mode` (`BreakoutRoom::MODE_*`, 0..3). The breakout columns are not
+    /// read by the call rules, but must hold a value the server stores.
     #[serde(default, deserialize_with = "reading::breakout_room_mode")]
     pub breakout_room_mode: BreakoutRoomMode,
+    /// `breakout_room_status` (`BreakoutRoom::STATUS_*`, 0..2).
     #[serde(default, deserialize_with = "reading::breakout_room_status")]
     pub breakout_room_status: BreakoutRoomStatus,
     /// `listable`: 0 participants only, 1 regular users, 2 everyone (Talk 18
@@ -535,29 +592,41 @@ pub const GUEST_APP_GROUP: &str = "guest_app";
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Attendee {
+    /// `id`: the row id, unique over every conversation of the server.
     #[serde(deserialize_with = "reading::id")]
     pub attendee_id: i64,
+    /// `actor_type`: "users", "guests", "phones" … (`Attendee::ACTOR_*`).
     #[serde(deserialize_with = "reading::nonempty")]
     pub actor_type: String,
+    /// `actor_id`: the user id, the guest's session hash, the phone's id ….
     #[serde(deserialize_with = "reading::nonempty")]
     pub actor_id: String,
+    /// `display_name` as stored ("" when none).
     #[serde(default, deserialize_with = "reading::string")]
     pub display_name: String,
+    /// `participant_type`: owner 1 … guest moderator 6 (`Participant::OWNER` …).
     #[serde(deserialize_with = "reading::participant_type")]
     pub participant_type: ParticipantType,
+    /// `permissions`: the attendee's own permissions (0: none of their own).
     #[serde(default, deserialize_with = "reading::permissions")]
     pub permissions: Permissions,
+    /// `last_joined_call`: unix seconds the attendee last joined a call, or none.
     #[serde(default, deserialize_with = "reading::timestamp")]
     pub last_joined_call: Option<i64>,
+    /// `notification_calls`: 1 call notifications on (the default), 0 off
+    /// (`Participant::NOTIFY_CALLS_*`).
     #[serde(default = "reading::one", deserialize_with = "reading::notification_calls")]
     pub notification_calls: i64,
+    /// `phone_number` of a phone attendee, or none.
     #[serde(default, deserialize_with = "reading::opt_string")]
     pub phone_number: Option<String>,
+    /// `call_id` of a phone attendee's dial-out ("" once the phone left), or none.
     #[serde(default, deserialize_with = "reading::opt_string")]
     pub call_id: Option<String>,
 }
 
 impl Attendee {
+    /// A user of this server (actor type "users").
     pub fn is_user(&self) -> bool {
         self.actor_type == ACTOR_USERS
     }
@@ -567,17 +636,22 @@ impl Attendee {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Session {
+    /// `session_id`: the room session's id, which the caller's cookie holds.
     #[serde(deserialize_with = "reading::nonempty")]
     pub session_id: String,
+    /// `attendee_id`: the attendee whose session it is.
     #[serde(deserialize_with = "reading::id")]
     pub attendee_id: i64,
+    /// `in_call`: the session's in-call flags, 0 when not in the call.
     #[serde(default, deserialize_with = "reading::in_call")]
     pub in_call: InCall,
+    /// `last_ping`: unix seconds of the session's last ping.
     #[serde(default, deserialize_with = "reading::last_ping")]
     pub last_ping: i64,
 }
 
 impl Session {
+    /// Pinged within [`SESSION_TIMEOUT`] seconds of `now` (inclusive).
     pub fn fresh(&self, now: i64) -> bool {
         self.last_ping >= now - SESSION_TIMEOUT
     }
@@ -592,8 +666,10 @@ impl Session {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ForeignAttendee {
+    /// `id` of the attendee row.
     #[serde(deserialize_with = "reading::id")]
     pub attendee_id: i64,
+    /// `actor_type` of the row (`Attendee::ACTOR_*`).
     #[serde(deserialize_with = "reading::nonempty")]
     pub actor_type: String,
 }
@@ -618,10 +694,15 @@ fn as_users<S: Serializer>(users: &[(String, String)], s: S) -> Result<S::Ok, S:
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct State {
+    /// `config`: the server's settings.
     pub config: Config,
+    /// `room`: the conversation's row.
     pub room: Room,
+    /// `attendees`: the conversation's attendee rows.
     pub attendees: Vec<Attendee>,
+    /// `sessions`: the room sessions of those attendees.
     pub sessions: Vec<Session>,
+    /// `foreignAttendees`: attendee rows of other conversations a request may name.
     pub foreign_attendees: Vec<ForeignAttendee>,
     /// `users`: user id → the user manager's display name.
     #[serde(rename = "users", serialize_with = "as_users")]
@@ -641,6 +722,7 @@ pub struct State {
 }
 
 impl State {
+    /// The rows, indexed for the look-ups of the rules.
     pub fn new(
         config: Config,
         room: Room,
@@ -680,6 +762,7 @@ impl State {
         self.attendee_index.find(attendee_id)
     }
 
+    /// The attendee row with this id.
     pub fn attendee(&self, attendee_id: i64) -> Option<&Attendee> {
         self.attendee_pos(attendee_id).map(|i| &self.attendees[i])
     }
@@ -716,6 +799,7 @@ impl State {
         self.user_index.duplicate_str(|i| &self.user_names[i].0).map(|i| self.user_names[i].0.as_str())
     }
 
+    /// The user manager's display name of a user named in `users`.
     pub fn user_display_name(&self, user_id: &str) -> Option<&str> {
         self.user_index.find_str(user_id, |i| &self.user_names[i].0).map(|i| self.user_names[i].1.as_str())
     }
@@ -731,10 +815,13 @@ impl State {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Actor {
+    /// `userId`: the logged-in user, none for a guest.
     #[serde(default, deserialize_with = "reading::opt_nonempty", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+    /// `sessionId`: the room session id the cookie holds, if any.
     #[serde(default, deserialize_with = "reading::opt_nonempty", skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
+    /// `groups`: the logged-in user's group ids.
     #[serde(default, deserialize_with = "reading::groups")]
     pub groups: Vec<String>,
 }
@@ -744,9 +831,13 @@ pub struct Actor {
 pub struct Params {
     /// POST `flags` (`?int`) or PUT `flags` (`int`).
     pub flags: Option<i64>,
+    /// POST `forcePermissions` (`?int`): call permissions a moderator sets while joining.
     pub force_permissions: Option<i64>,
+    /// POST `silent` (`bool`): start the call without call notifications.
     pub silent: bool,
+    /// POST `recordingConsent` (`bool`): the caller consents to the call's recording.
     pub recording_consent: bool,
+    /// DELETE `all` (`bool`): a moderator ends the call for everyone.
     pub all: bool,
 }
 
@@ -756,18 +847,23 @@ pub struct Params {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Request {
+    /// `method`: the HTTP method ("GET", "POST", "PUT", "DELETE" …).
     #[serde(deserialize_with = "reading::nonempty")]
     pub method: String,
+    /// `path`: the path below the OCS base, with its query string (`/call/{token}…`).
     #[serde(deserialize_with = "reading::nonempty")]
     pub path: String,
+    /// `contentType`: the request's Content-Type (a JSON one by default).
     #[serde(default = "crate::input::default_content_type", deserialize_with = "reading::content_type")]
     pub content_type: String,
     /// The body's fields (the query string's parameters join them when the request is decided;
     /// a field of the body wins).
     #[serde(default, deserialize_with = "reading::body")]
     pub body: serde_json::Map<String, serde_json::Value>,
+    /// `actor`: who sends the request.
     #[serde(default, deserialize_with = "reading::or_default")]
     pub actor: Actor,
+    /// `now`: the server's time, unix seconds.
     #[serde(deserialize_with = "reading::now")]
     pub now: i64,
 }

@@ -1,6 +1,7 @@
 //! What the engine answers: status, body, reason code, mutations and effects,
 //! and the OCS v2 envelope the server would wrap them in.
 
+use crate::apply::{AttendeeColumn, RoomColumn, SessionColumn, Writable};
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{json, Value};
 use std::borrow::Cow;
@@ -127,36 +128,44 @@ impl<'de> Deserialize<'de> for Reason {
 }
 
 /// The columns a mutation sets, in the order the server writes them: `{ column: value }`.
-/// Only writable columns (`facts()`'s `columns`) can be named.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Set(pub Vec<(&'static str, Value)>);
+/// Only the writable columns of the mutation's table can be named: `C` is its enum
+/// ([`RoomColumn`], [`SessionColumn`], [`AttendeeColumn`]; `facts()`'s `columns`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Set<C>(pub Vec<(C, Value)>);
 
-impl std::ops::Deref for Set {
-    type Target = [(&'static str, Value)];
+impl<C> Default for Set<C> {
+    fn default() -> Self {
+        Set(Vec::new())
+    }
+}
+
+impl<C> std::ops::Deref for Set<C> {
+    type Target = [(C, Value)];
     fn deref(&self) -> &Self::Target {
         &self.0
     }
 }
 
-impl Serialize for Set {
+/// `{ fieldName: value }`.
+impl<C: Writable> Serialize for Set<C> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+        s.collect_map(self.0.iter().map(|(k, v)| (k.name(), v)))
     }
 }
 
-impl<'de> Deserialize<'de> for Set {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Set, D::Error> {
+impl<'de, C: Writable> Deserialize<'de> for Set<C> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Set<C>, D::Error> {
         let members = crate::document::Tree::deserialize(d)?.0;
         let Value::Object(m) = members else {
             return Err(de::Error::custom(format_args!("expected an object, got {}", kind(&members))));
         };
         let mut set = Vec::with_capacity(m.len());
         for (k, v) in m {
-            let column = crate::apply::COLUMNS.iter().flat_map(|t| t.columns).find(|c| c.field == k);
-            let Some(column) = column else {
-                return Err(de::Error::custom(format_args!("{k:?} is not a writable column")));
+            let Some(column) = C::from_name(&k) else {
+                let table = C::TABLE.name;
+                return Err(de::Error::custom(format_args!("{k:?} is not a writable column of {table}")));
             };
-            set.push((column.field, v));
+            set.push((column, v));
         }
         Ok(Set(set))
     }
@@ -167,49 +176,108 @@ impl<'de> Deserialize<'de> for Set {
 #[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
 #[non_exhaustive]
 pub enum Mutation {
-    /// `updateRoom`: columns of the conversation's `talk_rooms` row.
+    /// `updateRoom`: columns of `state.room`.
     UpdateRoom {
         /// The columns and their new values.
-        set: Set,
+        set: Set<RoomColumn>,
     },
-    /// `updateSession`: columns of one `talk_sessions` row.
+    /// `updateSession`: columns of the session row with this id.
     UpdateSession {
-        /// The session's `session_id`.
+        /// The row's `sessionId`.
         session_id: String,
         /// The columns and their new values.
-        set: Set,
+        set: Set<SessionColumn>,
     },
-    /// `updateAttendee`: columns of one `talk_attendees` row.
+    /// `updateAttendee`: columns of the attendee row with this id.
     UpdateAttendee {
-        /// The attendee's `id`.
+        /// The row's `attendeeId`.
         attendee_id: i64,
         /// The columns and their new values.
-        set: Set,
+        set: Set<AttendeeColumn>,
     },
 }
 
-/// A system message the chat would post, as Talk names it.
-pub const SYSTEM_MESSAGES: [&str; 8] = [
-    "call_started",
-    "call_joined",
-    "call_left",
-    "call_ended",
-    "call_ended_everyone",
-    "call_missed",
-    "lobby_timer_reached",
-    "breakout_rooms_started",
-];
+/// A system message of the chat the call rules post, by Talk's name for it (Talk 18
+/// `lib/Chat/SystemMessage/Listener.php` and `lib/Activity/Listener.php::generateCallActivity`
+/// post them; `lib/Chat/Parser/SystemMessage.php` renders them). Serialised as the name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SystemMessage {
+    /// `call_started`: the first session joined the call (`sendSystemMessageAboutBeginOfCall`).
+    CallStarted,
+    /// `call_joined`: a session joined a call others are in (`sendSystemMessageAboutBeginOfCall`).
+    CallJoined,
+    /// `call_left`: a session left the call (`sendSystemMessageAboutCallLeft`).
+    CallLeft,
+    /// `call_ended`: the call ended when its last session left (`generateCallActivity`).
+    CallEnded,
+    /// `call_ended_everyone`: a moderator ended the call for everyone (`generateCallActivity`).
+    CallEndedEveryone,
+    /// `call_missed`: a one-to-one call only one user joined ended (`generateCallActivity`).
+    CallMissed,
+    /// `lobby_timer_reached`: the lobby timer passed and lifted the lobby (`sendSystemLobbyMessage`).
+    LobbyTimerReached,
+    /// `breakout_rooms_started`: the same in a breakout room (`sendSystemLobbyMessage`).
+    BreakoutRoomsStarted,
+}
 
-/// A name from a fixed list (an alias: a field of this type borrows nothing from the input).
-pub type Name = &'static str;
+impl SystemMessage {
+    /// Every system message, in the order of `SYSTEM_MESSAGES`.
+    pub const ALL: [SystemMessage; 8] = [
+        SystemMessage::CallStarted,
+        SystemMessage::CallJoined,
+        SystemMessage::CallLeft,
+        SystemMessage::CallEnded,
+        SystemMessage::CallEndedEveryone,
+        SystemMessage::CallMissed,
+        SystemMessage::LobbyTimerReached,
+        SystemMessage::BreakoutRoomsStarted,
+    ];
 
-fn system_message<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
-    let m = std::borrow::Cow::<str>::deserialize(d)?;
-    SYSTEM_MESSAGES
-        .iter()
-        .copied()
-        .find(|s| *s == m)
-        .ok_or_else(|| de::Error::custom(format_args!("{m:?} is not a system message of the call rules")))
+    /// Talk's name of the message (`"call_started"`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            SystemMessage::CallStarted => "call_started",
+            SystemMessage::CallJoined => "call_joined",
+            SystemMessage::CallLeft => "call_left",
+            SystemMessage::CallEnded => "call_ended",
+            SystemMessage::CallEndedEveryone => "call_ended_everyone",
+            SystemMessage::CallMissed => "call_missed",
+            SystemMessage::LobbyTimerReached => "lobby_timer_reached",
+            SystemMessage::BreakoutRoomsStarted => "breakout_rooms_started",
+        }
+    }
+
+    /// The message with this name.
+    pub fn from_name(name: &str) -> Option<SystemMessage> {
+        SystemMessage::ALL.into_iter().find(|m| m.name() == name)
+    }
+}
+
+/// The names of the system messages the call rules post ([`SystemMessage::name`]).
+pub const SYSTEM_MESSAGES: [&str; SystemMessage::ALL.len()] = {
+    let mut names = [""; SystemMessage::ALL.len()];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = SystemMessage::ALL[i].name();
+        i += 1;
+    }
+    names
+};
+
+/// The name (`"call_started"`).
+impl Serialize for SystemMessage {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for SystemMessage {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<SystemMessage, D::Error> {
+        let m = Cow::<str>::deserialize(d)?;
+        SystemMessage::from_name(&m)
+            .ok_or_else(|| de::Error::custom(format_args!("{m:?} is not a system message of the call rules")))
+    }
 }
 
 /// A side effect the host carries out; it changes none of the rows above (`{ type, … }`).
@@ -249,9 +317,8 @@ pub enum Effect {
     },
     /// Post a system message in the conversation's chat.
     SystemMessage {
-        /// The message name, as Talk names it (`call_started`, …).
-        #[serde(deserialize_with = "system_message")]
-        message: Name,
+        /// The message, as Talk names it (`call_started`, …).
+        message: SystemMessage,
         /// The actor type the message is posted as.
         actor_type: String,
         /// The actor id the message is posted as.
@@ -475,12 +542,28 @@ mod tests {
     }
 
     #[test]
+    fn system_messages_are_their_names() {
+        assert_eq!(SYSTEM_MESSAGES.len(), SystemMessage::ALL.len());
+        for (name, m) in SYSTEM_MESSAGES.iter().zip(SystemMessage::ALL) {
+            assert_eq!(m.name(), *name);
+            assert_eq!(SystemMessage::from_name(name), Some(m));
+            assert_eq!(serde_json::to_value(m).unwrap(), json!(name));
+            assert_eq!(serde_json::from_value::<SystemMessage>(json!(name)).unwrap(), m);
+        }
+        let e = serde_json::from_value::<SystemMessage>(json!("call_nope")).unwrap_err();
+        assert_eq!(e.to_string(), r#""call_nope" is not a system message of the call rules"#);
+    }
+
+    #[test]
     fn outcomes_read_back_what_they_write() {
         let mut o = Outcome::empty(200, Reason::Ok);
-        o.mutations.push(Mutation::UpdateSession { session_id: "s".into(), set: Set(vec![("inCall", json!(7))]) });
-        o.mutations.push(Mutation::UpdateRoom { set: Set(vec![("activeSince", Value::Null)]) });
+        o.mutations.push(Mutation::UpdateSession {
+            session_id: "s".into(),
+            set: Set(vec![(SessionColumn::InCall, json!(7))]),
+        });
+        o.mutations.push(Mutation::UpdateRoom { set: Set(vec![(RoomColumn::ActiveSince, Value::Null)]) });
         o.effects.push(Effect::SystemMessage {
-            message: "call_started",
+            message: SystemMessage::CallStarted,
             actor_type: "users".into(),
             actor_id: "a".into(),
             silent: Some(false),
@@ -495,5 +578,6 @@ mod tests {
         let back: Outcome = serde_json::from_str(&text).unwrap();
         assert_eq!(back.to_json(), text);
         assert!(serde_json::from_str::<Mutation>(r#"{"op":"updateRoom","set":{"token":"x"}}"#).is_err());
+        assert!(serde_json::from_str::<Mutation>(r#"{"op":"updateRoom","set":{"inCall":1}}"#).is_err());
     }
 }

@@ -301,7 +301,7 @@ proptest! {
         for m in &o.mutations {
             if let talk_call_rules::Mutation::UpdateSession { session_id, set } = m {
                 if *session_id != session || is_end_all { continue; }
-                let flags = InCall::from_column(set.iter().find(|(k, _)| *k == "inCall").and_then(|(_, v)| v.as_i64()).unwrap());
+                let flags = InCall::from_column(set.iter().find(|(k, _)| *k == talk_call_rules::apply::SessionColumn::InCall).and_then(|(_, v)| v.as_i64()).unwrap());
                 prop_assert!(!flags.contains(InCall::WITH_AUDIO) || perm.contains(Permissions::PUBLISH_AUDIO));
                 prop_assert!(!flags.contains(InCall::WITH_VIDEO) || perm.contains(Permissions::PUBLISH_VIDEO));
             }

@@ -17,7 +17,7 @@
 use serde_json::Value;
 use talk_call_rules::route::Endpoint;
 use talk_call_rules::{input, Outcome};
-use talk_call_rules::{InCall, Permissions};
+use talk_call_rules::{InCall, Permissions, SystemMessage};
 
 /// A harness function: one fuzz input in, a panic on any broken invariant.
 pub type Harness = fn(&[u8]);
@@ -240,7 +240,7 @@ pub fn evaluate_mutated(data: &[u8]) {
     let end_all = o
         .effects
         .iter()
-        .any(|e| matches!(e, talk_call_rules::Effect::SystemMessage { message: "call_ended_everyone", .. }));
+        .any(|e| matches!(e, talk_call_rules::Effect::SystemMessage { message: SystemMessage::CallEndedEveryone, .. }));
     let touches_others = o.mutations.iter().any(|m| {
         matches!(m, talk_call_rules::Mutation::UpdateSession { session_id, .. } if Some(session_id.as_str()) != own_session)
     });
@@ -271,7 +271,11 @@ pub fn evaluate_mutated(data: &[u8]) {
                 if Some(session_id.as_str()) != own_session {
                     continue;
                 }
-                if let Some(flags) = set.iter().find(|(k, _)| *k == "inCall").and_then(|(_, v)| v.as_i64()) {
+                if let Some(flags) = set
+                    .iter()
+                    .find(|(k, _)| *k == talk_call_rules::apply::SessionColumn::InCall)
+                    .and_then(|(_, v)| v.as_i64())
+                {
                     let flags = InCall::from_column(flags);
                     assert!(
                         !flags.contains(InCall::WITH_AUDIO) || perm.contains(Permissions::PUBLISH_AUDIO),

@@ -4,7 +4,7 @@
 use crate::call_end;
 use crate::context::{Caller, Ctx};
 use crate::model::*;
-use crate::outcome::{Effect, Outcome, Reason};
+use crate::outcome::{Effect, Outcome, Reason, SystemMessage};
 use crate::permissions::{can_start_call, effective, strip_flags};
 
 pub fn run(cx: &mut Ctx, caller: &Caller) -> Outcome {
@@ -103,13 +103,13 @@ pub fn change_in_call(cx: &mut Ctx, caller: &Caller, si: usize, flags: InCall) -
         // posts both messages unflagged, even for a silent call
         // (`lib/Chat/SystemMessage/Listener.php::sendSystemMessageAboutBeginOfCall`
         // passes no `silent`); `silent` only suppresses the notifications.
-        let message = if others_in_call { "call_joined" } else { "call_started" };
+        let message = if others_in_call { SystemMessage::CallJoined } else { SystemMessage::CallStarted };
         cx.system_message(caller, message, Some(false));
         if cx.mark_call_active(flags, is_guest) {
             notify_call_started(cx);
         }
     } else if !old.is_empty() && flags.is_empty() {
-        cx.system_message(caller, "call_left", None);
+        cx.system_message(caller, SystemMessage::CallLeft, None);
         call_end::after_leave(cx, caller);
     }
     Outcome::empty(200, Reason::Ok)

@@ -16,7 +16,7 @@ fn usage() -> &'static str {
   sync-vectors                    report how ../shared/vectors differs from the vendored copy
   gen [--check]                   write the generated copies of the engine's facts: reason codes, limits,
                                   writable columns, Talk's constants, the C ABI's exports (js/facts.mjs,
-                                  php/src/Facts.php, the generated blocks of js/index.d.ts and README);
+                                  php/src/Facts.php, the generated blocks of js/index.d.ts and docs/reasons.md);
                                   --check: fail when one is out of date
   lint [DIR]                      comments in src/ cite the server's code, not documents outside the
                                   repository, and name local files that exist; README.md at most 300

@@ -2,10 +2,10 @@
 //!
 //! ```text
 //! {"host":"node","version":{...}}                                          optional header
-//! {"file":"tests/vectors/join.json","case":0,"step":1,"outcome":{...},"state":{...}}
+//! {"file":"tests/conformance/join.json","case":0,"step":1,"outcome":{...},"state":{...}}
 //! {"file":"...","case":0,"step":2,"fixture":"addSession"}
-//! {"file":"...","case":1,"step":3,"error":"apply refused its own mutations: ..."}
-//! {"file":"...","case":2,"error":"threw TalkCallRulesError: trapped"}      the whole case
+//! {"file":"...","case":1,"step":3,"error":"apply refused the outcome's mutations: ..."}
+//! {"file":"...","case":2,"error":"threw TalkCallRulesError: ..."}          the whole case
 //! ```
 //!
 //! `file` is the path exactly as the driver was given it, `case` the index of

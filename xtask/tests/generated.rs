@@ -1,5 +1,5 @@
 //! The committed copies of the engine's facts (js/facts.mjs, php/src/Facts.php, the
-//! Reason union of js/index.d.ts, README's reason table) are what `cargo xtask gen` writes.
+//! Reason union of js/index.d.ts, the tables of docs/reasons.md) are what `cargo xtask gen` writes.
 
 #[test]
 fn generated_copies_are_up_to_date() {

@@ -1,4 +1,4 @@
-//! The PHP bridge's runtime: `libtcr_php.so`, loaded by `php/src/Internal/FastRuntime.php`
+//! The PHP bridge's runtime: `libtcr_php.so`, loaded by `php/src/Internal/Fast.php`
 //! through FFI (declarations in `php/runtime/tcr_php.h`).
 //!
 //! Why a library of our own instead of a generic `wasm.h` runtime:
@@ -9,8 +9,8 @@
 //!   module's path; the library is linked with `-z nodelete` (see `build.rs`) so that PHP's
 //!   `dlclose` at the end of a request does not take the table with it.
 //! - **One compilation per machine.** wasmtime compiles the module to machine code (Cranelift,
-//!   ~0.1–0.2 s); the result is kept in a disk cache (`cache.rs`) and loaded in about a
-//!   millisecond by the next process.
+//!   ~0.5 s); the result is kept in a disk cache (`cache.rs`) and loaded in about two
+//!   milliseconds by the next process.
 //! - **One FFI crossing per call.** `tcr_php_answer` copies the input documents in, calls the
 //!   export and copies the answer out; the `wasm.h` path needs a dozen crossings and PHP-side
 //!   bookkeeping per call.

@@ -5,7 +5,7 @@ declare(strict_types=1);
 namespace OCA\TalkCallRules\Storage;
 
 /**
- * Builds the engine's State (README "API → State") for one conversation from Talk's own
+ * Builds the engine's State (README.md, "API": State) for one conversation from Talk's own
  * rows: `talk_rooms`, `talk_attendees` and `talk_sessions`, with the column names and
  * types of spreed's migrations, plus the app config values the rules read.
  *
