@@ -1,6 +1,6 @@
 //! The host-independent half of the C ABI (see `wasm`): the one table of its exports
 //! ([`EXPORTS`]: name, parameters, result, what it does), which `cargo xtask gen` copies into
-//! the PHP bridge (`php/src/Facts.php`) and README, and how the input area is cut into
+//! the PHP bridge (`php/src/Facts.php`) and `docs/reasons.md`, and how the input area is cut into
 //! documents. Pure, so it is tested and fuzzed natively. A test reads the crate's sources and
 //! fails when an `extern "C" fn tcr_*` and this table disagree.
 

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 /// The reason codes, each once: variant, code, the statuses it comes with, the stable English
 /// sentence `explain()` gives, and when the Talk 18 server answers it. Everything else (the JS
-/// and PHP copies, the `.d.ts` union, the README table) is generated from this table by
+/// and PHP copies, the `.d.ts` union, the table in `docs/reasons.md`) is generated from this table by
 /// `cargo xtask gen` and checked against it.
 macro_rules! reasons {
     ($($variant:ident = $code:literal, [$($status:literal),+], $sentence:literal, $when:literal;)+) => {
@@ -45,7 +45,7 @@ macro_rules! reasons {
                 }
             }
 
-            /// When the server answers it (for developers: the README table).
+            /// When the server answers it (for developers: the table in `docs/reasons.md`).
             pub fn when(self) -> &'static str {
                 match self {
                     $(Reason::$variant => $when,)+
@@ -103,7 +103,7 @@ reasons! {
         "Dialing out needs an external signaling server (High-performance backend).",
         "dial-out without an external signaling server";
     BadInput = "bad-input", [400], "The request or the stored state is malformed.",
-        "malformed input (see Limits); `data` `{\"error\":\"bad-input\",\"detail\":…}`; no mutations";
+        "malformed input (limits: docs/robustness.md); `data` `{\"error\":\"bad-input\",\"detail\":…}`; no mutations";
 }
 
 impl Reason {

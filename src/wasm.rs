@@ -42,7 +42,7 @@ use wasm_bindgen::prelude::*;
 
 /// Talc instead of the default dlmalloc: reading a state allocates a string per
 /// id and name, and Talc makes those allocations cheaper and the module smaller
-/// (see README, "Size and speed"). wasm32 here has no threads (no atomics).
+/// (see docs/performance.md). wasm32 here has no threads (no atomics).
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
