@@ -110,6 +110,51 @@ export const StartCalls = Object.freeze({
 	NO_ONE: 3,
 });
 
+/** Lobby states (`room.lobbyState`; Talk's `Webinary::LOBBY_*`). */
+export const LobbyState = Object.freeze({
+	NONE: 0,
+	NON_MODERATORS: 1,
+});
+
+/** Whether joining a call needs consent to its recording (`config.recordingConsent`, `room.recordingConsent`; Talk's `RecordingService::CONSENT_REQUIRED_*`). */
+export const RecordingConsent = Object.freeze({
+	NO: 0,
+	YES: 1,
+	OPTIONAL: 2,
+});
+
+/** Who may find the conversation without being a participant (`room.listable`; Talk's `Room::LISTABLE_*`). */
+export const Listable = Object.freeze({
+	NONE: 0,
+	USERS: 1,
+	ALL: 2,
+});
+
+/** States of the call's recording (`room.callRecording`; Talk's `Room::RECORDING_*`). */
+export const CallRecording = Object.freeze({
+	NONE: 0,
+	VIDEO: 1,
+	AUDIO: 2,
+	VIDEO_STARTING: 3,
+	AUDIO_STARTING: 4,
+	FAILED: 5,
+});
+
+/** Breakout room modes (`room.breakoutRoomMode`; Talk's `BreakoutRoom::MODE_*`). */
+export const BreakoutRoomMode = Object.freeze({
+	NOT_CONFIGURED: 0,
+	AUTOMATIC: 1,
+	MANUAL: 2,
+	FREE: 3,
+});
+
+/** Breakout room statuses (`room.breakoutRoomStatus`; Talk's `BreakoutRoom::STATUS_*`). */
+export const BreakoutRoomStatus = Object.freeze({
+	STOPPED: 0,
+	STARTED: 1,
+	ASSISTANCE_REQUESTED: 2,
+});
+
 /** Attendee actor types Talk stores (`actorType`; Talk's `Attendee::ACTOR_*`). */
 export const ActorType = Object.freeze({
 	USERS: 'users',
@@ -124,6 +169,18 @@ export const ActorType = Object.freeze({
 
 /** `Session::SESSION_TIMEOUT`: a session pinged within this many seconds is fresh. */
 export const SESSION_TIMEOUT = 30;
+
+/** The chat system messages the rules post (the `message` of a `systemMessage` effect). */
+export const SYSTEM_MESSAGES = Object.freeze([
+	'call_started',
+	'call_joined',
+	'call_left',
+	'call_ended',
+	'call_ended_everyone',
+	'call_missed',
+	'lobby_timer_reached',
+	'breakout_rooms_started',
+]);
 
 /** The fields mutations may write, per table of the State, and the op that writes them (`apply` refuses every other field). */
 export const COLUMNS = Object.freeze({

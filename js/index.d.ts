@@ -538,9 +538,22 @@ export interface Facts {
 	guestTypes: ParticipantType[];
 	roomTypes: { [name: string]: RoomType };
 	startCalls: { [name: string]: 0 | 1 | 2 | 3 };
+	/**
+	 * The values of the room and config columns that hold one of Talk's constants, by the constant's name
+	 * (`Webinary::LOBBY_*`, `RecordingService::CONSENT_REQUIRED_*`, `Room::LISTABLE_*`, `Room::RECORDING_*`,
+	 * `BreakoutRoom::MODE_*`, `BreakoutRoom::STATUS_*`), 0 (the default) up.
+	 */
+	lobbyStates: { [name: string]: number };
+	recordingConsent: { [name: string]: number };
+	listable: { [name: string]: number };
+	callRecording: { [name: string]: number };
+	breakoutRoomModes: { [name: string]: number };
+	breakoutRoomStatuses: { [name: string]: number };
 	actorTypes: { [name: string]: string };
 	/** `Session::SESSION_TIMEOUT` in seconds. */
 	sessionTimeout: number;
+	/** The chat system messages the rules post. */
+	systemMessages: SystemMessageKind[];
 	/** The C ABI (for hosts without JS glue): its version and exports. */
 	abiVersion: number;
 	abi: { [exportName: string]: { params: { [parameter: string]: 'i32' | 'i64' }; result: 'i32' | 'i64'; doc: string } };

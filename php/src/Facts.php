@@ -154,6 +154,51 @@ final class Facts
         'NO_ONE' => 3,
     ];
 
+    /** Lobby states (Talk's `Webinary::LOBBY_*`). */
+    public const LOBBY_STATES = [
+        'NONE' => 0,
+        'NON_MODERATORS' => 1,
+    ];
+
+    /** Whether joining a call needs consent to its recording (Talk's `RecordingService::CONSENT_REQUIRED_*`). */
+    public const RECORDING_CONSENT = [
+        'NO' => 0,
+        'YES' => 1,
+        'OPTIONAL' => 2,
+    ];
+
+    /** Who may find the conversation without being a participant (Talk's `Room::LISTABLE_*`). */
+    public const LISTABLE = [
+        'NONE' => 0,
+        'USERS' => 1,
+        'ALL' => 2,
+    ];
+
+    /** States of the call's recording (Talk's `Room::RECORDING_*`). */
+    public const CALL_RECORDING = [
+        'NONE' => 0,
+        'VIDEO' => 1,
+        'AUDIO' => 2,
+        'VIDEO_STARTING' => 3,
+        'AUDIO_STARTING' => 4,
+        'FAILED' => 5,
+    ];
+
+    /** Breakout room modes (Talk's `BreakoutRoom::MODE_*`). */
+    public const BREAKOUT_ROOM_MODES = [
+        'NOT_CONFIGURED' => 0,
+        'AUTOMATIC' => 1,
+        'MANUAL' => 2,
+        'FREE' => 3,
+    ];
+
+    /** Breakout room statuses (Talk's `BreakoutRoom::STATUS_*`). */
+    public const BREAKOUT_ROOM_STATUSES = [
+        'STOPPED' => 0,
+        'STARTED' => 1,
+        'ASSISTANCE_REQUESTED' => 2,
+    ];
+
     /** Attendee actor types (Talk's `Attendee::ACTOR_*`). */
     public const ACTOR_TYPES = [
         'USERS' => 'users',
@@ -168,6 +213,18 @@ final class Facts
 
     /** `Session::SESSION_TIMEOUT`: a session pinged within this many seconds is fresh. */
     public const SESSION_TIMEOUT = 30;
+
+    /** The chat system messages the rules post (the `message` of a `systemMessage` effect). */
+    public const SYSTEM_MESSAGES = [
+        'call_started',
+        'call_joined',
+        'call_left',
+        'call_ended',
+        'call_ended_everyone',
+        'call_missed',
+        'lobby_timer_reached',
+        'breakout_rooms_started',
+    ];
 
     /** The version of the module's C ABI (`tcr_abi_version()`). */
     public const ABI_VERSION = 1;

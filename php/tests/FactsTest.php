@@ -37,11 +37,33 @@ final class FactsTest extends TestCase
         self::assertSame($facts['guestTypes'], Facts::GUEST_TYPES);
         self::assertSame($facts['roomTypes'], Facts::ROOM_TYPES);
         self::assertSame($facts['startCalls'], Facts::START_CALLS);
+        self::assertSame($facts['lobbyStates'], Facts::LOBBY_STATES);
+        self::assertSame($facts['recordingConsent'], Facts::RECORDING_CONSENT);
+        self::assertSame($facts['listable'], Facts::LISTABLE);
+        self::assertSame($facts['callRecording'], Facts::CALL_RECORDING);
+        self::assertSame($facts['breakoutRoomModes'], Facts::BREAKOUT_ROOM_MODES);
+        self::assertSame($facts['breakoutRoomStatuses'], Facts::BREAKOUT_ROOM_STATUSES);
         self::assertSame($facts['actorTypes'], Facts::ACTOR_TYPES);
         self::assertSame($facts['sessionTimeout'], Facts::SESSION_TIMEOUT);
+        self::assertSame($facts['systemMessages'], Facts::SYSTEM_MESSAGES);
         self::assertSame($facts['abiVersion'], Facts::ABI_VERSION);
         self::assertSame($facts['abi'], Facts::ABI);
         self::assertSame(Facts::ABI_VERSION, CallRules::ABI_VERSION);
+    }
+
+    /** Every constant of Facts is a copy of one of the module's facts (and the test above checks it). */
+    public function testFactsHasTheseConstantsAndNoOthers(): void
+    {
+        $names = array_keys((new \ReflectionClass(Facts::class))->getConstants());
+        sort($names);
+        $expected = [
+            'REASONS', 'LIMITS', 'COLUMNS', 'IN_CALL', 'PERMISSIONS', 'PARTICIPANT_TYPES', 'MODERATOR_TYPES', 'GUEST_TYPES',
+            'ROOM_TYPES', 'START_CALLS', 'LOBBY_STATES', 'RECORDING_CONSENT', 'LISTABLE', 'CALL_RECORDING',
+            'BREAKOUT_ROOM_MODES', 'BREAKOUT_ROOM_STATUSES', 'ACTOR_TYPES', 'SESSION_TIMEOUT', 'SYSTEM_MESSAGES',
+            'ABI_VERSION', 'ABI',
+        ];
+        sort($expected);
+        self::assertSame($expected, $names);
     }
 
     /** Every export the bridge names is one of the module's C ABI (the table in src/abi.rs). */

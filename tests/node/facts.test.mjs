@@ -11,9 +11,10 @@ import {
 	CallFlag as bridgeCallFlag, Permission as bridgePermission,
 } from '../../js/index.mjs';
 import {
-	CallFlag, Permission, ParticipantType, MODERATOR_TYPES, GUEST_TYPES, RoomType, StartCalls, ActorType, SESSION_TIMEOUT,
-	COLUMNS,
+	CallFlag, Permission, ParticipantType, MODERATOR_TYPES, GUEST_TYPES, RoomType, StartCalls, LobbyState, RecordingConsent,
+	Listable, CallRecording, BreakoutRoomMode, BreakoutRoomStatus, ActorType, SESSION_TIMEOUT, SYSTEM_MESSAGES, COLUMNS,
 } from '../../js/facts.mjs';
+import * as factsModule from '../../js/facts.mjs';
 import { ROOT } from './files.mjs';
 
 /** A deeply frozen value as plain data (and whether every object in it is frozen). */
@@ -48,11 +49,39 @@ test('the constants and writable columns of js/facts.mjs are the module\'s, deep
 	assert.deepEqual(thawed(GUEST_TYPES), f.guestTypes);
 	assert.deepEqual(thawed(RoomType), f.roomTypes);
 	assert.deepEqual(thawed(StartCalls), f.startCalls);
+	assert.deepEqual(thawed(LobbyState), f.lobbyStates);
+	assert.deepEqual(thawed(RecordingConsent), f.recordingConsent);
+	assert.deepEqual(thawed(Listable), f.listable);
+	assert.deepEqual(thawed(CallRecording), f.callRecording);
+	assert.deepEqual(thawed(BreakoutRoomMode), f.breakoutRoomModes);
+	assert.deepEqual(thawed(BreakoutRoomStatus), f.breakoutRoomStatuses);
 	assert.deepEqual(thawed(ActorType), f.actorTypes);
 	assert.equal(SESSION_TIMEOUT, f.sessionTimeout);
+	assert.deepEqual(thawed(SYSTEM_MESSAGES), f.systemMessages);
 	assert.deepEqual(thawed(COLUMNS), f.columns);
 	// Key order too: the copies list them as the module does.
 	assert.equal(JSON.stringify(COLUMNS), JSON.stringify(f.columns));
+	for (const [copy, key] of [[LobbyState, 'lobbyStates'], [RecordingConsent, 'recordingConsent'], [Listable, 'listable'],
+		[CallRecording, 'callRecording'], [BreakoutRoomMode, 'breakoutRoomModes'], [BreakoutRoomStatus, 'breakoutRoomStatuses']]) {
+		assert.equal(JSON.stringify(copy), JSON.stringify(f[key]), key);
+		// A column's values: 0 (its default) up, in order.
+		assert.deepEqual(Object.values(copy), Object.keys(copy).map((_, i) => i), key);
+	}
+});
+
+test('js/facts.mjs exports these copies and nothing else', () => {
+	assert.deepEqual(Object.keys(factsModule).sort(), [
+		'REASONS', 'REASON_INFO', 'LIMITS', 'CallFlag', 'Permission', 'ParticipantType', 'MODERATOR_TYPES', 'GUEST_TYPES',
+		'RoomType', 'StartCalls', 'LobbyState', 'RecordingConsent', 'Listable', 'CallRecording', 'BreakoutRoomMode',
+		'BreakoutRoomStatus', 'ActorType', 'SESSION_TIMEOUT', 'SYSTEM_MESSAGES', 'COLUMNS',
+	].sort());
+});
+
+test('SYSTEM_MESSAGES is the SystemMessageKind union of index.d.ts', () => {
+	const dts = readFileSync(resolve(ROOT, 'js', 'index.d.ts'), 'utf8');
+	const start = dts.indexOf('export type SystemMessageKind =');
+	const union = dts.slice(start, dts.indexOf(';', start));
+	assert.deepEqual([...union.matchAll(/'([a-z_]+)'/g)].map((m) => m[1]), [...SYSTEM_MESSAGES]);
 });
 
 test('the bridge\'s CallFlag and Permission are the module\'s', () => {
