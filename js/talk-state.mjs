@@ -44,7 +44,8 @@
 
 import { allowedActionsJson, evaluateJson, isOutcome } from './core.mjs';
 import {
-	LIMITS, SESSION_TIMEOUT, MODERATOR_TYPES, Permission, ParticipantType, RoomType, StartCalls, ActorType,
+	LIMITS, SESSION_TIMEOUT, MODERATOR_TYPES, Permission, ParticipantType, RoomType, StartCalls, ActorType, CallFlag,
+	LobbyState, RecordingConsent, Listable, CallRecording, BreakoutRoomMode, BreakoutRoomStatus,
 } from './facts.mjs';
 
 /** What hidden data a decision may depend on (`dependsOn` entries). */
@@ -66,6 +67,12 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 const MODERATORS = new Set(MODERATOR_TYPES);
+
+/** The smallest and the largest value of one of Talk's constant sets (./facts.mjs): `int()` bounds. */
+function rangeOf(constants) {
+	const values = Object.values(constants);
+	return { min: Math.min(...values), max: Math.max(...values) };
+}
 /** The allowed group of a State in which Talk is disabled for the caller (no actor holds it). */
 const TALK_DISABLED = '(talk is disabled for this user)';
 
@@ -361,9 +368,9 @@ function participantEntry(p, at) {
 		actorType: string(p, 'actorType', at, { nonEmpty: true }),
 		actorId: string(p, 'actorId', at, { nonEmpty: true }),
 		displayName: string(p, 'displayName', at, { fallback: '' }),
-		participantType: int(p, 'participantType', at, { min: 1, max: 6 }),
+		participantType: int(p, 'participantType', at, rangeOf(ParticipantType)),
 		attendeePermissions: int(p, 'attendeePermissions', at, { min: INT32_MIN, max: INT32_MAX, fallback: 0 }),
-		inCall: int(p, 'inCall', at, { min: INT32_MIN, max: INT32_MAX, fallback: 0 }),
+		inCall: int(p, 'inCall', at, { min: INT32_MIN, max: INT32_MAX, fallback: CallFlag.DISCONNECTED }),
 		lastPing: int(p, 'lastPing', at, { fallback: 0 }),
 		sessionIds: [...new Set(sessionIds)],
 		phoneNumber: string(p, 'phoneNumber', at, { fallback: '' }),
@@ -380,7 +387,7 @@ function attendeeRow(attendeeId, actorType, actorId, displayName, participantTyp
 
 /** Is this session in the call with a fresh ping at every second of [now − skew, now + skew]? */
 function freshThroughout(session, now, skew) {
-	return session.inCall !== 0 && session.lastPing >= now + skew - SESSION_TIMEOUT;
+	return session.inCall !== CallFlag.DISCONNECTED && session.lastPing >= now + skew - SESSION_TIMEOUT;
 }
 
 /** Could this session be fresh at some second of [now − skew, now + skew]? */
@@ -499,17 +506,17 @@ function build(input) {
 	// ---- the conversation (RoomFormatter::formatRoomV4 of Talk 18) ----
 	const at = 'conversation';
 	const token = string(c, 'token', at, { nonEmpty: true });
-	const type = int(c, 'type', at, { min: 1, max: 6 });
+	const type = int(c, 'type', at, rangeOf(RoomType));
 	const attendeeId = int(c, 'attendeeId', at, { fallback: 0 });
-	const participantType = int(c, 'participantType', at, { min: 1, max: 6, fallback: ParticipantType.GUEST });
+	const participantType = int(c, 'participantType', at, { ...rangeOf(ParticipantType), fallback: ParticipantType.GUEST });
 	const permissions = int(c, 'permissions', at, { min: INT32_MIN, max: INT32_MAX, fallback: 0 });
-	const lobbyState = int(c, 'lobbyState', at, { max: 1, fallback: 0 });
+	const lobbyState = int(c, 'lobbyState', at, { ...rangeOf(LobbyState), fallback: LobbyState.NONE });
 	const lobbyTimer = int(c, 'lobbyTimer', at, { fallback: 0 });
 	const moderator = MODERATORS.has(participantType);
 	const isParticipant = attendeeId > 0;
 	// A non-moderator without LOBBY_IGNORE in an active lobby gets a reduced conversation
 	// (no `canStartCall`, `hasCall` false) and no participant list.
-	const lobbyBlocked = isParticipant && lobbyState === 1 && !moderator && !(permissions & Permission.LOBBY_IGNORE);
+	const lobbyBlocked = isParticipant && lobbyState === LobbyState.NON_MODERATORS && !moderator && !(permissions & Permission.LOBBY_IGNORE);
 	// The session of THIS browser in the conversation, or "0": a room-list entry (`GET /room`)
 	// and `GET /room/{token}` both join only the session the browser's cookie names, and only when it
 	// belongs to the caller's row (`Manager::getRoomsForActor` / `getRoomForUserByToken` cache that
@@ -521,21 +528,22 @@ function build(input) {
 	const callStartTime = int(c, 'callStartTime', at, { fallback: 0 });
 	const canStartCall = bool(c, 'canStartCall', at);
 	const consentShown = c.recordingConsent === undefined || c.recordingConsent === null ? null
-		: int(c, 'recordingConsent', at, { max: 2 });
+		: int(c, 'recordingConsent', at, rangeOf(RecordingConsent));
 	const consentCap = caps.call['recording-consent'];
+	const consentRange = rangeOf(RecordingConsent);
 	let recordingConsent;
 	let roomConsent;
-	if (Number.isInteger(consentCap) && consentCap >= 0 && consentCap <= 2) {
-		// The effective requirement; with 2 the conversation shows its own setting.
+	if (Number.isInteger(consentCap) && consentCap >= consentRange.min && consentCap <= consentRange.max) {
+		// The effective requirement; with OPTIONAL the conversation shows its own setting.
 		recordingConsent = consentCap;
-		roomConsent = consentCap === 2 ? (consentShown ?? 0) : 0;
-		if (consentCap === 2 && consentShown === null) {
+		roomConsent = consentCap === RecordingConsent.OPTIONAL ? (consentShown ?? RecordingConsent.NO) : RecordingConsent.NO;
+		if (consentCap === RecordingConsent.OPTIONAL && consentShown === null) {
 			hidden.add('recording-consent');
 		}
 	} else {
-		// Without the capability the conversation still says whether consent is needed: 1 is
+		// Without the capability the conversation still says whether consent is needed: YES is
 		// exactly "a join without consent answers 400".
-		recordingConsent = consentShown === 1 ? 1 : 0;
+		recordingConsent = consentShown === RecordingConsent.YES ? RecordingConsent.YES : RecordingConsent.NO;
 		roomConsent = recordingConsent;
 		if (consentShown === null) {
 			hidden.add('recording-consent');
@@ -549,18 +557,18 @@ function build(input) {
 		lobbyState,
 		lobbyTimer: lobbyTimer > 0 ? lobbyTimer : null,
 		objectType: string(c, 'objectType', at, { fallback: '' }),
-		callFlag: int(c, 'callFlag', at, { min: INT32_MIN, max: INT32_MAX, fallback: 0 }),
+		callFlag: int(c, 'callFlag', at, { min: INT32_MIN, max: INT32_MAX, fallback: CallFlag.DISCONNECTED }),
 		activeSince: callStartTime > 0 ? callStartTime : null,
 		activeGuests: 0,
 		defaultPermissions: int(c, 'defaultPermissions', at, { min: INT32_MIN, max: INT32_MAX, fallback: 0 }),
 		callPermissions: int(c, 'callPermissions', at, { min: INT32_MIN, max: INT32_MAX, fallback: 0 }),
 		recordingConsent: roomConsent,
-		callRecording: int(c, 'callRecording', at, { max: 5, fallback: 0 }),
-		breakoutRoomMode: int(c, 'breakoutRoomMode', at, { max: 3, fallback: 0 }),
+		callRecording: int(c, 'callRecording', at, { ...rangeOf(CallRecording), fallback: CallRecording.NONE }),
+		breakoutRoomMode: int(c, 'breakoutRoomMode', at, { ...rangeOf(BreakoutRoomMode), fallback: BreakoutRoomMode.NOT_CONFIGURED }),
 		// Every status the server stores (`lib/Model/BreakoutRoom.php`): stopped 0, started 1, and in a
 		// breakout room 2 while its participants request assistance (reset to 0).
-		breakoutRoomStatus: int(c, 'breakoutRoomStatus', at, { max: 2, fallback: 0 }),
-		listable: int(c, 'listable', at, { max: 2, fallback: 0 }),
+		breakoutRoomStatus: int(c, 'breakoutRoomStatus', at, { ...rangeOf(BreakoutRoomStatus), fallback: BreakoutRoomStatus.STOPPED }),
+		listable: int(c, 'listable', at, { ...rangeOf(Listable), fallback: Listable.NONE }),
 	};
 	if (isParticipant && !moderator) {
 		// The conversation's `permissions` are the caller's effective ones; the first non-zero
@@ -615,7 +623,7 @@ function build(input) {
 			sessions.push({
 				sessionId: ownSession,
 				attendeeId,
-				inCall: int(c, 'participantFlags', at, { min: INT32_MIN, max: INT32_MAX, fallback: 0 }),
+				inCall: int(c, 'participantFlags', at, { min: INT32_MIN, max: INT32_MAX, fallback: CallFlag.DISCONNECTED }),
 				lastPing: int(c, 'lastPing', at, { fallback: 0 }),
 			});
 			seenSessions.add(ownSession);
@@ -659,7 +667,7 @@ function build(input) {
 			if (e.actorType === ActorType.USERS) {
 				// Ring targets. An empty `sessionIds` means no session at all; a listed session in the
 				// call is real; otherwise a session idle > 100 s, left out of the list, may be flagged.
-				targetsInCall[e.attendeeId] = e.inCall !== 0 ? true : e.sessionIds.length === 0 ? false : null;
+				targetsInCall[e.attendeeId] = e.inCall !== CallFlag.DISCONNECTED ? true : e.sessionIds.length === 0 ? false : null;
 			}
 		}
 	}
@@ -678,7 +686,7 @@ function build(input) {
 			}
 			seenSessions.add(id);
 			// The first session carries the entry's combined flags and newest ping; the others idle.
-			sessions.push({ sessionId: id, attendeeId: e.attendeeId, inCall: i === 0 ? e.inCall : 0, lastPing: e.lastPing });
+			sessions.push({ sessionId: id, attendeeId: e.attendeeId, inCall: i === 0 ? e.inCall : CallFlag.DISCONNECTED, lastPing: e.lastPing });
 		});
 		// A single listed session is exact: the sessions the list leaves out are idle > 100 s.
 		if (ids.length === 1 && !combined && freshThroughout({ inCall: e.inCall, lastPing: e.lastPing }, now, skew)) {
@@ -686,7 +694,7 @@ function build(input) {
 		}
 	}
 	// A session whose ping turns stale within the clock window depends on the server's clock.
-	if (freshCallSession === null && skew > 0 && sessions.some((s) => s.inCall !== 0
+	if (freshCallSession === null && skew > 0 && sessions.some((s) => s.inCall !== CallFlag.DISCONNECTED
 		&& freshSometime(s.lastPing, now, skew) && s.lastPing < now + skew - SESSION_TIMEOUT)) {
 		pingCauses.add('server-clock');
 	}
@@ -703,7 +711,7 @@ function build(input) {
 	// whose cookie session belongs to a row that is not their user row keeps that visibility.
 	if (isParticipant && type !== RoomType.PUBLIC && uid !== null
 		&& !attendees.some((a) => a.actorType === ActorType.USERS && a.actorId === uid)) {
-		room.listable = 2;
+		room.listable = Listable.ALL;
 	}
 
 	const config = {
@@ -947,7 +955,7 @@ function uncertainOf(u) {
 		}
 		targetsInCall[id] = v;
 	}
-	const startCalls = list('startCalls', [0, 1, 2, 3], 4);
+	const startCalls = list('startCalls', Object.values(StartCalls), Object.keys(StartCalls).length);
 	if (startCalls.length === 0) {
 		fail(`${at}.startCalls: expected at least one value`);
 	}
@@ -961,7 +969,7 @@ function uncertainOf(u) {
 		targetsInCall,
 		startCalls,
 		signaling: oneOf('signaling', ['internal', 'external', null]),
-		recordingConsent: oneOf('recordingConsent', [0, 1, 2, null]),
+		recordingConsent: oneOf('recordingConsent', [...Object.values(RecordingConsent), null]),
 		clockSkew,
 		talkAllowed: oneOf('talkAllowed', [true, false, null]),
 	};
@@ -1117,7 +1125,7 @@ function dimensions(v, extra) {
 		dims.push({ name: 'signaling', causes: ['signaling-mode'], values: ['internal', 'external'] });
 	}
 	if (u.recordingConsent === null) {
-		dims.push({ name: 'consent', causes: ['recording-consent'], values: [0, 1] });
+		dims.push({ name: 'consent', causes: ['recording-consent'], values: [RecordingConsent.NO, RecordingConsent.YES] });
 	}
 	if (u.talkAllowed === null) {
 		dims.push({ name: 'talk', causes: ['talk-allowed'], values: ['allowed', 'disabled'] });
@@ -1186,9 +1194,9 @@ function context(v) {
 		capped: () => {
 			if (capped === null) {
 				const sessions = list('sessions');
-				const changes = sessions.some((s) => s.inCall !== 0 && Math.min(s.lastPing, stale) !== s.lastPing);
+				const changes = sessions.some((s) => s.inCall !== CallFlag.DISCONNECTED && Math.min(s.lastPing, stale) !== s.lastPing);
 				capped = changes
-					? JSON.stringify(sessions.map((s) => (s.inCall !== 0 ? { ...s, lastPing: Math.min(s.lastPing, stale) } : s)))
+					? JSON.stringify(sessions.map((s) => (s.inCall !== CallFlag.DISCONNECTED ? { ...s, lastPing: Math.min(s.lastPing, stale) } : s)))
 					: false;
 			}
 			return capped || null;
@@ -1250,7 +1258,7 @@ function worldOf(ctx, dims, w) {
 				// Somebody the view does not show is in the call with a fresh ping.
 				const id = ctx.nextId();
 				o.add.attendees.push(attendeeRow(id, ActorType.GUESTS, 'hidden-attendee', '', ParticipantType.GUEST, 0, { notificationCalls: 0 }));
-				o.add.sessions.push({ sessionId: freeSessionId('hidden-fresh-session'), attendeeId: id, inCall: 1, lastPing: v.now + skew });
+				o.add.sessions.push({ sessionId: freeSessionId('hidden-fresh-session'), attendeeId: id, inCall: CallFlag.IN_CALL, lastPing: v.now + skew });
 			}
 		} else if (d.name === 'targets') {
 			changes = value === 'in-call';
@@ -1258,7 +1266,7 @@ function worldOf(ctx, dims, w) {
 				// A session idle for more than 100 s, left out of the list, still flagged in the call.
 				for (const id of d.ids) {
 					o.add.sessions.push(new Row(`{"sessionId":${JSON.stringify(freeSessionId(`hidden-idle-session-${id}`))},`
-						+ `"attendeeId":${id},"inCall":1,"lastPing":0}`));
+						+ `"attendeeId":${id},"inCall":${CallFlag.IN_CALL},"lastPing":0}`));
 				}
 			}
 		} else if (d.name === 'startCalls') {
@@ -1577,7 +1585,7 @@ function unlistedTarget(v, path) {
 		add.attendees.push(attendeeRow(id, actorType, `hidden-${actorType}`, '', ParticipantType.USER, 0,
 			actorType === ActorType.PHONES ? { phoneNumber: '' } : {}));
 		if (inCall) {
-			add.sessions.push({ sessionId: freeSessionId(`hidden-idle-session-${id}`), attendeeId: id, inCall: 1, lastPing: 0 });
+			add.sessions.push({ sessionId: freeSessionId(`hidden-idle-session-${id}`), attendeeId: id, inCall: CallFlag.IN_CALL, lastPing: 0 });
 		}
 	};
 	const elsewhere = (actorType) => (add) => add.foreignAttendees.push({ attendeeId: id, actorType });
