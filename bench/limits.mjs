@@ -16,7 +16,7 @@ const SAMPLE_EVERY = Math.max(1, Math.round(CALLS / 10));
 const TEN_MB = 10 * 1000 * 1000;
 const DEEP = 10_000;
 
-const REQUEST = { method: 'POST', path: '/call/abcd1234', body: { flags: 3 }, actor: { userId: 'alice' }, now: 1700000000 };
+const REQUEST = { method: 'POST', path: '/call/abcd1234', body: { flags: 3 }, actor: { userId: 'alice', sessionId: 's1' }, now: 1700000000 };
 const STATE = {
 	room: { token: 'abcd1234', type: 2 },
 	attendees: [{ attendeeId: 1, actorType: 'users', actorId: 'alice', participantType: 1 }],
