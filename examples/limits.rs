@@ -12,8 +12,7 @@ fn parse(text: &str) -> Result<Value, serde_json::Error> {
     serde_json::from_str(text)
 }
 
-const REQUEST: &str =
-    r#"{"method":"POST","path":"/call/abcd1234","body":{"flags":3},"actor":{"userId":"alice","sessionId":"s1"},"now":1700000000}"#;
+const REQUEST: &str = r#"{"method":"POST","path":"/call/abcd1234","body":{"flags":3},"actor":{"userId":"alice","sessionId":"s1"},"now":1700000000}"#;
 const STATE: &str = r#"{"room":{"token":"abcd1234","type":2},"attendees":[{"attendeeId":1,"actorType":"users","actorId":"alice","participantType":1}],"sessions":[{"sessionId":"s1","attendeeId":1,"inCall":0,"lastPing":1700000000}]}"#;
 
 fn deep(open: &str, close: &str, n: usize) -> String {
