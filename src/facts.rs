@@ -48,26 +48,26 @@ pub fn facts() -> Value {
         .collect();
     let bad = Outcome::bad_input("<detail>");
     let in_call = std::iter::once(("DISCONNECTED", InCall::DISCONNECTED)).chain(InCall::all().iter_names());
-    let in_call = named(in_call.map(|(n, f)| (n, f.column())));
+    let in_call = ints(&in_call.map(|(n, f)| (n, f.column())).collect::<Vec<_>>());
     let permissions = std::iter::once(("DEFAULT", Permissions::DEFAULT)).chain(Permissions::all().iter_names());
-    let permissions = named(permissions.map(|(n, p)| (n, p.column())));
+    let permissions = ints(&permissions.map(|(n, p)| (n, p.column())).collect::<Vec<_>>());
     json!({
         "reasons": reasons,
         "limits": limits(),
         "columns": crate::apply::columns_fact(),
         "inCall": in_call,
         "permissions": permissions,
-        "participantTypes": named(ParticipantType::ALL.iter().map(|(n, t)| (*n, *t as i64))),
+        "participantTypes": ints(&ParticipantType::ALL.iter().map(|(n, t)| (*n, *t as i64)).collect::<Vec<_>>()),
         "moderatorTypes": participant_types(ParticipantType::is_moderator),
         "guestTypes": participant_types(ParticipantType::is_guest),
-        "roomTypes": named(RoomType::ALL.iter().map(|(n, t)| (*n, *t as i64))),
-        "startCalls": named(StartCalls::ALL.iter().map(|(n, s)| (*n, *s as i64))),
-        "lobbyStates": named(LobbyState::ALL.iter().map(|(n, v)| (*n, v.column()))),
-        "recordingConsent": named(RecordingConsent::ALL.iter().map(|(n, v)| (*n, v.column()))),
-        "listable": named(Listable::ALL.iter().map(|(n, v)| (*n, v.column()))),
-        "callRecording": named(CallRecording::ALL.iter().map(|(n, v)| (*n, v.column()))),
-        "breakoutRoomModes": named(BreakoutRoomMode::ALL.iter().map(|(n, v)| (*n, v.column()))),
-        "breakoutRoomStatuses": named(BreakoutRoomStatus::ALL.iter().map(|(n, v)| (*n, v.column()))),
+        "roomTypes": ints(&RoomType::ALL.iter().map(|(n, t)| (*n, *t as i64)).collect::<Vec<_>>()),
+        "startCalls": ints(&StartCalls::ALL.iter().map(|(n, s)| (*n, *s as i64)).collect::<Vec<_>>()),
+        "lobbyStates": ints(LobbyState::VALUES),
+        "recordingConsent": ints(RecordingConsent::VALUES),
+        "listable": ints(Listable::VALUES),
+        "callRecording": ints(CallRecording::VALUES),
+        "breakoutRoomModes": ints(BreakoutRoomMode::VALUES),
+        "breakoutRoomStatuses": ints(BreakoutRoomStatus::VALUES),
         "actorTypes": named(model::ACTOR_TYPES.iter().copied()),
         "sessionTimeout": model::SESSION_TIMEOUT,
         "systemMessages": crate::outcome::SYSTEM_MESSAGES,
@@ -85,6 +85,11 @@ fn participant_types(keep: fn(ParticipantType) -> bool) -> Vec<i64> {
 }
 
 /// `{ name: value }` in the given order.
+/// `{ name: value }` of integers, in the given order (not generic: one copy serves every table).
+fn ints(entries: &[(&'static str, i64)]) -> Value {
+    Value::Object(entries.iter().map(|(n, v)| (n.to_string(), Value::from(*v))).collect())
+}
+
 fn named<V: Into<Value>>(entries: impl Iterator<Item = (&'static str, V)>) -> Value {
     Value::Object(entries.map(|(n, v)| (n.to_string(), v.into())).collect::<Map<String, Value>>())
 }

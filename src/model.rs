@@ -266,6 +266,8 @@ macro_rules! column_enum {
         impl $name {
             /// Every value with the name of Talk's constant, in column order.
             pub const ALL: &'static [(&'static str, $name)] = &[$(($constant, $name::$variant),)+];
+            /// Every value as Talk's constant name and the column's integer, in column order.
+            pub const VALUES: &'static [(&'static str, i64)] = &[$(($constant, $value),)+];
             /// The largest value the column holds (the smallest is 0).
             pub const MAX: i64 = $name::ALL.len() as i64 - 1;
 
