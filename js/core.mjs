@@ -104,6 +104,8 @@ function markReady(exp) {
 	glueLoaded = true;
 	status = 'ready';
 	trapDetail = null;
+	loadError = null;
+	unavailable = null;
 }
 
 /** Re-instantiates the already compiled module after a trap (synchronous). */
@@ -296,8 +298,6 @@ async function load(input) {
 		const module = checkModule(compiled);
 		loadStage = 'instantiate';
 		markReady(await glue.default({ module_or_path: module }));
-		loadError = null;
-		unavailable = null;
 		return true;
 	} catch (e) {
 		markUnavailable(e, loadStage);
@@ -362,8 +362,6 @@ export function initSync(bytes) {
 		const module = checkModule(compiled);
 		stage = 'instantiate';
 		markReady(glue.initSync({ module }));
-		loadError = null;
-		unavailable = null;
 		return true;
 	} catch (e) {
 		markUnavailable(e, stage);
