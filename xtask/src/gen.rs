@@ -133,14 +133,15 @@ fn entries<'a>(facts: &'a Value, key: &str) -> &'a serde_json::Map<String, Value
     }
 }
 
-fn js_string(s: &str) -> String {
+/// A single-quoted string literal: JS and PHP escape the same two characters in one.
+fn quoted(s: &str) -> String {
     format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
 /// A number, string, list or object as a frozen JS literal (keys that are identifiers unquoted).
 fn js_value(v: &Value) -> String {
     match v {
-        Value::String(s) => js_string(s),
+        Value::String(s) => quoted(s),
         Value::Array(a) => format!("Object.freeze([{}])", a.iter().map(js_value).collect::<Vec<_>>().join(", ")),
         Value::Object(m) => {
             let fields: Vec<String> = m.iter().map(|(k, v)| format!("{}: {}", js_key(k), js_value(v))).collect();
@@ -156,7 +157,7 @@ fn js_key(k: &str) -> String {
     if ident {
         k.to_string()
     } else {
-        js_string(k)
+        quoted(k)
     }
 }
 
@@ -251,7 +252,7 @@ fn js(facts: &Value) -> String {
          export const SYSTEM_MESSAGES = Object.freeze([\n",
     );
     for m in messages(facts) {
-        out.push_str(&format!("\t{},\n", js_string(m)));
+        out.push_str(&format!("\t{},\n", quoted(m)));
     }
     out.push_str("]);\n");
     out.push_str(
@@ -272,17 +273,13 @@ fn js(facts: &Value) -> String {
     out
 }
 
-fn php_string(s: &str) -> String {
-    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
-}
-
 /// A number, string, list or map as a PHP literal on one line.
 fn php_value(v: &Value) -> String {
     match v {
-        Value::String(s) => php_string(s),
+        Value::String(s) => quoted(s),
         Value::Array(a) => format!("[{}]", a.iter().map(php_value).collect::<Vec<_>>().join(", ")),
         Value::Object(m) => {
-            let fields: Vec<String> = m.iter().map(|(k, v)| format!("{} => {}", php_string(k), php_value(v))).collect();
+            let fields: Vec<String> = m.iter().map(|(k, v)| format!("{} => {}", quoted(k), php_value(v))).collect();
             format!("[{}]", fields.join(", "))
         }
         other => other.to_string(),
@@ -293,7 +290,7 @@ fn php_value(v: &Value) -> String {
 fn php_map(out: &mut String, doc: &str, name: &str, members: &serde_json::Map<String, Value>) {
     out.push_str(&format!("\n    /** {doc} */\n    public const {name} = [\n"));
     for (k, v) in members {
-        out.push_str(&format!("        {} => {},\n", php_string(k), php_value(v)));
+        out.push_str(&format!("        {} => {},\n", quoted(k), php_value(v)));
     }
     out.push_str("    ];\n");
 }
@@ -311,9 +308,9 @@ fn php(facts: &Value) -> String {
         let status: Vec<String> = r.status.iter().map(i64::to_string).collect();
         out.push_str(&format!(
             "        {} => ['status' => [{}], 'explanation' => {}],\n",
-            php_string(&r.code),
+            quoted(&r.code),
             status.join(", "),
-            php_string(&r.explanation)
+            quoted(&r.explanation)
         ));
     }
     out.push_str("    ];\n");
@@ -325,11 +322,11 @@ fn php(facts: &Value) -> String {
     for (table, t) in entries(facts, "columns") {
         out.push_str(&format!(
             "        {} => [\n            'op' => {},\n            'columns' => [\n",
-            php_string(table),
+            quoted(table),
             php_value(&t["op"])
         ));
         for (field, c) in entries(t, "columns") {
-            out.push_str(&format!("                {} => {},\n", php_string(field), php_value(c)));
+            out.push_str(&format!("                {} => {},\n", quoted(field), php_value(c)));
         }
         out.push_str("            ],\n        ],\n");
     }
@@ -378,7 +375,7 @@ fn php(facts: &Value) -> String {
          public const SYSTEM_MESSAGES = [\n",
     );
     for m in messages(facts) {
-        out.push_str(&format!("        {},\n", php_string(m)));
+        out.push_str(&format!("        {},\n", quoted(m)));
     }
     out.push_str("    ];\n");
     out.push_str(&format!(
@@ -391,7 +388,7 @@ fn php(facts: &Value) -> String {
          * answer is read at `tcr_output_ptr` with the length the call returns.\n     */\n    public const ABI = [\n",
     );
     for (name, e) in entries(facts, "abi") {
-        out.push_str(&format!("        {} => {},\n", php_string(name), php_value(e)));
+        out.push_str(&format!("        {} => {},\n", quoted(name), php_value(e)));
     }
     out.push_str("    ];\n}\n");
     out
