@@ -13,7 +13,7 @@ use crate::model::{
     Permissions, RecordingConsent, RoomType, StartCalls,
 };
 use crate::outcome::{envelope, Outcome, Reason};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 /// `{ reasons: [{code, status, explanation, when}], limits: {...}, columns: {...}, inCall,
 /// permissions, participantTypes, moderatorTypes, guestTypes, roomTypes, startCalls,
@@ -68,7 +68,7 @@ pub fn facts() -> Value {
         "callRecording": ints(CallRecording::VALUES),
         "breakoutRoomModes": ints(BreakoutRoomMode::VALUES),
         "breakoutRoomStatuses": ints(BreakoutRoomStatus::VALUES),
-        "actorTypes": named(model::ACTOR_TYPES.iter().copied()),
+        "actorTypes": strings(&model::ACTOR_TYPES),
         "sessionTimeout": model::SESSION_TIMEOUT,
         "systemMessages": crate::outcome::SYSTEM_MESSAGES,
         "abiVersion": crate::abi::ABI_VERSION,
@@ -84,14 +84,14 @@ fn participant_types(keep: fn(ParticipantType) -> bool) -> Vec<i64> {
     ParticipantType::ALL.iter().filter(|(_, t)| keep(*t)).map(|(_, t)| *t as i64).collect()
 }
 
-/// `{ name: value }` in the given order.
 /// `{ name: value }` of integers, in the given order (not generic: one copy serves every table).
 fn ints(entries: &[(&'static str, i64)]) -> Value {
     Value::Object(entries.iter().map(|(n, v)| (n.to_string(), Value::from(*v))).collect())
 }
 
-fn named<V: Into<Value>>(entries: impl Iterator<Item = (&'static str, V)>) -> Value {
-    Value::Object(entries.map(|(n, v)| (n.to_string(), v.into())).collect::<Map<String, Value>>())
+/// `{ name: value }` of strings, in the given order.
+fn strings(entries: &[(&'static str, &'static str)]) -> Value {
+    Value::Object(entries.iter().map(|(n, v)| (n.to_string(), Value::from(*v))).collect())
 }
 
 fn limits() -> Value {
