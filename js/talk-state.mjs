@@ -188,6 +188,11 @@ function fields(obj, keys, at, index = undefined) {
 	return out;
 }
 
+/** An object's named fields as plain data (see `fields`), or anything else as `scalar` gives it. */
+function record(v, keys, at) {
+	return isObject(v, at) ? fields(v, keys, at) : scalar(v, at);
+}
+
 /** An integer field; `fallback` when absent (undefined/null), an error when present but wrong. */
 function int(obj, key, at, { min = 0, max = MAX_SAFE, fallback } = {}) {
 	const v = obj[key];
@@ -425,16 +430,15 @@ function snapshot(input, onNow) {
 	const currentUser = top('currentUser');
 	const signalingSettings = top('signalingSettings');
 	const clockSkew = scalar(top('clockSkew'), 'input.clockSkew');
-	const object = (v, at, keys) => (isObject(v, at) ? fields(v, keys, at) : scalar(v, at));
 	return {
 		now,
 		clockSkew,
-		conversation: object(conversation, 'conversation', CONVERSATION_FIELDS),
+		conversation: record(conversation, CONVERSATION_FIELDS, 'conversation'),
 		participants: participants !== undefined && participants !== null && isArray(participants, 'participants')
 			? participantList(participants) : scalar(participants, 'participants'),
 		caps: spreedCapabilities(capabilities),
-		currentUser: object(currentUser, 'currentUser', ['uid']),
-		signalingSettings: object(signalingSettings, 'signalingSettings', ['signalingMode']),
+		currentUser: record(currentUser, ['uid'], 'currentUser'),
+		signalingSettings: record(signalingSettings, ['signalingMode'], 'signalingSettings'),
 	};
 }
 
@@ -847,7 +851,7 @@ function rows(v, at, keys, max) {
 	const out = [];
 	for (let i = 0; i < n; i += 1) {
 		const r = read(v, i, at);
-		out.push(isObject(r, `${at}[${i}]`) ? fields(r, keys, `${at}[${i}]`) : scalar(r, `${at}[${i}]`));
+		out.push(record(r, keys, `${at}[${i}]`));
 	}
 	return out;
 }
@@ -872,7 +876,7 @@ function stateOf(state) {
 		}
 	}
 	const room = read(state, 'room', at);
-	out.room = isObject(room, `${at}.room`) ? fields(room, STATE_FIELDS.room, `${at}.room`) : scalar(room, `${at}.room`);
+	out.room = record(room, STATE_FIELDS.room, `${at}.room`);
 	for (const table of ['attendees', 'sessions', 'foreignAttendees']) {
 		const v = read(state, table, at);
 		if (v !== undefined) {
@@ -893,7 +897,7 @@ function stateOf(state) {
 		out.users = {};
 		for (const k of keys) {
 			const u = read(users, k, `${at}.users`);
-			out.users[k] = isObject(u, `${at}.users.${k}`) ? fields(u, ['displayName'], `${at}.users.${k}`) : scalar(u, `${at}.users.${k}`);
+			out.users[k] = record(u, ['displayName'], `${at}.users.${k}`);
 		}
 	} else if (users !== undefined) {
 		out.users = scalar(users, `${at}.users`);
